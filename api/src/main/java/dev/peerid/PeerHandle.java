@@ -1,0 +1,37 @@
+package dev.peerid;
+
+/**
+ * What identifies the peer to a backend. Prefer a connected socket: the kernel vouches for its
+ * credentials. A bare pid is for inspection only; its identity is marked racy. Platform modules
+ * add their own handles (a Windows pipe, a junixsocket socket).
+ */
+public interface PeerHandle {
+
+  /** A connected Unix-domain socket, by its file descriptor. The caller keeps ownership of the fd. */
+  static PeerHandle socket(int fd) {
+    return new SocketFd(fd);
+  }
+
+  /** A process by id: racy, for inspection only. */
+  static PeerHandle pid(long pid) {
+    return new ProcessId(pid);
+  }
+
+  /** A connected socket's file descriptor (not owned: never closed by peerid). */
+  record SocketFd(int fd) implements PeerHandle {
+    public SocketFd {
+      if (fd < 0) {
+        throw new IllegalArgumentException("fd must be >= 0: " + fd);
+      }
+    }
+  }
+
+  /** A bare process id; the resulting identity is {@link ProcessInfo#racy() racy}. */
+  record ProcessId(long pid) implements PeerHandle {
+    public ProcessId {
+      if (pid <= 0) {
+        throw new IllegalArgumentException("pid must be > 0: " + pid);
+      }
+    }
+  }
+}

@@ -1,0 +1,415 @@
+package dev.peerid;
+
+import dev.peerid.spi.ExecutableFile;
+import dev.peerid.spi.ExecutableVerifier;
+import dev.peerid.spi.PeerBackend;
+import dev.peerid.spi.PeerProcess;
+import dev.peerid.spi.VerificationContext;
+import dev.peerid.spi.VerifiedExecutable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Decides whether a peer may talk to this server: identifies it through the platform backend,
+ * verifies the executable it runs (once per file, cached by file identity), and applies the
+ * policy. Built once, thread-safe.
+ *
+ * <pre>{@code
+ * PeerVerifier verifier = PeerVerifier.builder()
+ *     .trustStore(TrustStore.builder().trust("vendor", Path.of("vendor.pem")).build())
+ *     .policy(Policy.parse("signed by \"vendor\""))
+ *     .build();
+ * PeerIdentity peer = verifier.authenticate(PeerHandle.socket(fd));   // throws if denied
+ * }</pre>
+ *
+ * <p>The async forms never read or hash a file on the caller's thread; a cache hit completes on
+ * the caller's thread after a few system calls.
+ */
+public final class PeerVerifier implements AutoCloseable {
+  private final TrustStore trust;
+  private final Policy policy;
+  private final PeerBackend backend;
+  private final List<ExecutableVerifier> verifiers;
+  private final Executor executor;
+  private final ExecutorService ownedExecutor;
+  private final VerificationCache cache;
+  private final VerificationContext context;
+
+  private PeerVerifier(Builder b) {
+    this.trust = Objects.requireNonNull(b.trust, "trustStore is required (an empty one trusts nobody)");
+    this.policy = Objects.requireNonNull(b.policy, "policy is required");
+    this.backend = b.backend != null ? b.backend : defaultBackend();
+    List<ExecutableVerifier> vs = new ArrayList<>(b.verifiers != null ? b.verifiers : loadVerifiers());
+    vs.sort(Comparator.comparingInt(ExecutableVerifier::priority));
+    this.verifiers = List.copyOf(vs);
+    if (b.executor != null) {
+      this.executor = b.executor;
+      this.ownedExecutor = null;
+    } else {
+      this.ownedExecutor = newBoundedExecutor(b.threads, b.queueLimit);
+      this.executor = ownedExecutor;
+    }
+    this.cache = new VerificationCache(b.cacheSize);
+    this.context = new VerificationContext(trust, b.maxFileSize, policy.needsSha256());
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public TrustStore trustStore() {
+    return trust;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** The backend in use, or null when none supports this platform. */
+  public PeerBackend backend() {
+    return backend;
+  }
+
+  /** Verifies a peer, blocking; never throws for a denial (read {@link Verdict#isAllowed()}). */
+  public Verdict verify(PeerHandle handle) {
+    try (PeerSession session = open(handle)) {
+      return session.verdict();
+    }
+  }
+
+  /** Verifies a peer; returns its identity when allowed, throws when denied or unidentifiable. */
+  public PeerIdentity authenticate(PeerHandle handle) throws PeerVerificationException {
+    Verdict v = verify(handle);
+    if (!v.isAllowed() && v.identity().isEmpty()) {
+      throw new PeerIdentificationException(String.join("; ", v.reasons()));
+    }
+    return v.requireAllowed();
+  }
+
+  /** Verifies without blocking the caller on file I/O. */
+  public CompletableFuture<Verdict> verifyAsync(PeerHandle handle) {
+    return openAsync(handle).thenApply(s -> {
+      s.close();
+      return s.verdict();
+    });
+  }
+
+  /** Verifies and keeps the peer pinned for {@link PeerSession#revalidate()}; close the session. */
+  public PeerSession open(PeerHandle handle) {
+    try {
+      return openAsync(handle, Runnable::run).join();
+    } catch (CompletionException e) {
+      return new PeerSession(Verdict.deny(null, "internal error while verifying the peer: " + e.getCause()), null);
+    }
+  }
+
+  /** The async form of {@link #open}: file work runs on the verifier's executor. */
+  public CompletableFuture<PeerSession> openAsync(PeerHandle handle) {
+    return openAsync(handle, executor);
+  }
+
+  private CompletableFuture<PeerSession> openAsync(PeerHandle handle, Executor work) {
+    Objects.requireNonNull(handle, "handle");
+    if (backend == null) {
+      return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null,
+          "no peerid backend supports this platform (" + System.getProperty("os.name")
+              + "): add peerid-linux, peerid-macos or peerid-windows to the class path"), null));
+    }
+    if (!backend.isSupported() || !backend.accepts(handle)) {
+      String why = !backend.isSupported()
+          ? "the " + backend.platform().id() + " backend is not supported here"
+              + backend.unavailabilityCause().map(c -> ": " + c.getMessage()).orElse("")
+          : "the " + backend.platform().id() + " backend does not accept a " + handle.getClass().getSimpleName();
+      return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null, why), null));
+    }
+    PeerProcess process;
+    try {
+      process = backend.attach(handle);
+    } catch (PeerIdentificationException e) {
+      return CompletableFuture.completedFuture(
+          new PeerSession(Verdict.deny(null, "cannot identify the peer: " + e.getMessage()), null));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(
+          new PeerSession(Verdict.deny(null, "cannot identify the peer: " + e), null));
+    }
+    FileIdentity key = process.executable().identity();
+    VerifiedExecutable cached = cache.getIfDone(key);
+    if (cached != null) {
+      return CompletableFuture.completedFuture(conclude(process, cached));
+    }
+    CompletableFuture<VerifiedExecutable> pending;
+    try {
+      pending = cache.get(key, () -> CompletableFuture.supplyAsync(() -> verifyExecutable(process), work));
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
+    }
+    return pending.handle((verified, error) -> {
+      if (error == null) {
+        return conclude(process, verified);
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof RejectedExecutionException) {
+        return denyAndClose(process, "busy: too many verifications pending");
+      }
+      return denyAndClose(process, "cannot read the peer's executable " + process.executable().path() + ": "
+          + (cause instanceof UncheckedIOException u ? u.getCause().getMessage() : String.valueOf(cause)));
+    });
+  }
+
+  private VerifiedExecutable verifyExecutable(PeerProcess process) {
+    try {
+      return process.verifyExecutable(context);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private PeerSession conclude(PeerProcess process, VerifiedExecutable verified) {
+    try {
+      process.confirmUnchanged();
+    } catch (PeerIdentificationException e) {
+      return denyAndClose(process, "the peer changed during verification: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return denyAndClose(process, "cannot confirm the peer is unchanged: " + e);
+    }
+    PeerIdentity identity = PeerIdentity.ofProcess(backend.platform(), process.process(),
+        process.executable().withSha256(verified.sha256()), verified.signature(),
+        process.risks().withInterpreter(verified.interpreter()));
+    return new PeerSession(evaluate(identity), process);
+  }
+
+  private Verdict evaluate(PeerIdentity identity) {
+    try {
+      return policy.evaluate(identity);
+    } catch (RuntimeException e) {
+      return Verdict.deny(identity, "internal error while evaluating the policy: " + e);
+    }
+  }
+
+  private static PeerSession denyAndClose(PeerProcess process, String reason) {
+    process.close();
+    return new PeerSession(Verdict.deny(null, reason), null);
+  }
+
+  /**
+   * Verifies a file on its own (no process): the format is detected from its first bytes. Throws
+   * {@link IOException} when the file cannot be read.
+   */
+  public Verdict verifyFile(Path file) throws IOException {
+    PeerIdentity identity = identifyFile(file);
+    return evaluate(identity);
+  }
+
+  /** The identity of a file checked on its own, without applying the policy. */
+  public PeerIdentity identifyFile(Path file) throws IOException {
+    BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    if (!attrs.isRegularFile()) {
+      throw new IOException(file + ": not a regular file");
+    }
+    FileIdentity id = fileIdentity(file, attrs);
+    byte[] head;
+    try (InputStream in = Files.newInputStream(file)) {
+      head = in.readNBytes(4096);
+    }
+    ExecutableVerifier chosen = null;
+    for (ExecutableVerifier v : verifiers) {
+      if (v.recognizes(head)) {
+        chosen = v;
+        break;
+      }
+    }
+    VerifiedExecutable verified;
+    if (chosen == null) {
+      verified = VerifiedExecutable.of(CodeSignature.unsigned(SignatureFormat.NONE,
+          "no signature format recognised (no peerid verifier on the class path accepts this file)"));
+    } else {
+      verified = chosen.verify(ExecutableFile.of(file), context);
+    }
+    if (verified.interpreter().isEmpty()) {
+      verified = new VerifiedExecutable(verified.signature(), Interpreters.byPath(file.toString()), verified.sha256());
+    }
+    Platform platform = switch (verified.signature().format()) {
+      case IMA -> Platform.LINUX;
+      case MACHO -> Platform.MACOS;
+      case AUTHENTICODE -> Platform.WINDOWS;
+      case NONE -> Platform.current() != null ? Platform.current() : Platform.LINUX;
+    };
+    ExecutableInfo exe = new ExecutableInfo(file.toString(), id, verified.sha256());
+    return PeerIdentity.ofFile(platform, exe, verified.signature(), RiskFacts.NONE.withInterpreter(verified.interpreter()));
+  }
+
+  private static FileIdentity fileIdentity(Path file, BasicFileAttributes attrs) {
+    long dev = 0;
+    long ino = 0;
+    long ctime = 0;
+    try {
+      Map<String, Object> unix = Files.readAttributes(file, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
+      dev = ((Number) unix.get("dev")).longValue();
+      ino = ((Number) unix.get("ino")).longValue();
+      ctime = nanos((FileTime) unix.get("ctime"));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      // no "unix" view on this OS: size and times still tell a changed file apart
+    }
+    return new FileIdentity(dev, ino, attrs.size(), nanos(attrs.lastModifiedTime()), ctime);
+  }
+
+  private static long nanos(FileTime t) {
+    return t == null ? 0 : t.to(TimeUnit.NANOSECONDS);
+  }
+
+  /** Number of cached file verifications (for tests and metrics). */
+  public int cachedFiles() {
+    return cache.size();
+  }
+
+  /** Forgets every cached verification (e.g. after a trust store change is rolled out). */
+  public void clearCache() {
+    cache.clear();
+  }
+
+  /** Stops the verifier's own executor, if it made one. */
+  @Override
+  public void close() {
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+    }
+  }
+
+  private static PeerBackend defaultBackend() {
+    Platform here = Platform.current();
+    PeerBackend fallback = null;
+    for (PeerBackend b : ServiceLoader.load(PeerBackend.class, PeerVerifier.class.getClassLoader())) {
+      if (b.platform() == here) {
+        if (b.isSupported()) {
+          return b;
+        }
+        fallback = b;
+      }
+    }
+    return fallback;
+  }
+
+  private static List<ExecutableVerifier> loadVerifiers() {
+    List<ExecutableVerifier> out = new ArrayList<>();
+    ServiceLoader.load(ExecutableVerifier.class, PeerVerifier.class.getClassLoader()).forEach(out::add);
+    return out;
+  }
+
+  private static ExecutorService newBoundedExecutor(int threads, int queueLimit) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(queueLimit), r -> {
+          Thread t = new Thread(r, "peerid-verify-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** Builder; a trust store and a policy are required. */
+  public static final class Builder {
+    private TrustStore trust;
+    private Policy policy;
+    private PeerBackend backend;
+    private List<ExecutableVerifier> verifiers;
+    private Executor executor;
+    private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private int queueLimit = 1024;
+    private int cacheSize = 4096;
+    private long maxFileSize = VerificationContext.DEFAULT_MAX_FILE_SIZE;
+
+    private Builder() {}
+
+    public Builder trustStore(TrustStore trust) {
+      this.trust = Objects.requireNonNull(trust, "trust");
+      return this;
+    }
+
+    public Builder policy(Policy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Uses this backend instead of the one {@link ServiceLoader} finds for this OS. */
+    public Builder backend(PeerBackend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
+      return this;
+    }
+
+    /** Uses these file verifiers instead of the ones {@link ServiceLoader} finds. */
+    public Builder verifiers(List<ExecutableVerifier> verifiers) {
+      this.verifiers = List.copyOf(verifiers);
+      return this;
+    }
+
+    /**
+     * Runs file verification on this executor (bounded, please: a rejected task denies the peer
+     * as "busy"). Default: a private pool of {@code threads} daemon threads and a queue of
+     * {@code queueLimit} tasks.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be >= 1");
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    public Builder queueLimit(int queueLimit) {
+      if (queueLimit < 1) {
+        throw new IllegalArgumentException("queueLimit must be >= 1");
+      }
+      this.queueLimit = queueLimit;
+      return this;
+    }
+
+    /** How many files' verifications to keep; 0 turns the cache off. Default 4096. */
+    public Builder cacheSize(int cacheSize) {
+      if (cacheSize < 0) {
+        throw new IllegalArgumentException("cacheSize must be >= 0");
+      }
+      this.cacheSize = cacheSize;
+      return this;
+    }
+
+    /** Executables larger than this are refused unhashed. Default 4 GiB. */
+    public Builder maxFileSize(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxFileSize must be > 0");
+      }
+      this.maxFileSize = bytes;
+      return this;
+    }
+
+    public PeerVerifier build() {
+      return new PeerVerifier(this);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.peerid.spi;
+
+import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
+import dev.peerid.Platform;
+import java.util.Optional;
+
+/**
+ * One operating system's way of identifying peers. Found by {@link java.util.ServiceLoader}; every
+ * backend loads on every OS and reports itself unsupported where it cannot work.
+ */
+public interface PeerBackend {
+
+  Platform platform();
+
+  /** True when this backend works in this JVM on this OS. */
+  boolean isSupported();
+
+  /** Why {@link #isSupported()} is false; empty when it is true. */
+  Optional<Throwable> unavailabilityCause();
+
+  /** Throws {@link UnsupportedOperationException} with the cause when unsupported. */
+  default void ensureSupported() {
+    if (!isSupported()) {
+      UnsupportedOperationException e =
+          new UnsupportedOperationException("peerid " + platform().id() + " backend is not supported here");
+      unavailabilityCause().ifPresent(e::initCause);
+      throw e;
+    }
+  }
+
+  /** True when this backend understands this kind of handle. */
+  boolean accepts(PeerHandle handle);
+
+  /**
+   * Pins the peer process and reads its cheap facts. Fails when the identity cannot be established
+   * (process gone, pid 0 from another namespace, unsupported handle).
+   */
+  PeerProcess attach(PeerHandle handle) throws PeerIdentificationException;
+}
