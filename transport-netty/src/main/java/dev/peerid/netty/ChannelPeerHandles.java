@@ -1,0 +1,68 @@
+package dev.peerid.netty;
+
+import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
+import io.netty.channel.Channel;
+import io.netty.channel.nio.AbstractNioChannel;
+import io.netty.channel.unix.UnixChannel;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.channels.SelectableChannel;
+
+/**
+ * Finds the connected socket behind a Netty channel. Native transports (epoll, kqueue) expose the
+ * fd directly; NIO channels opened by junixsocket's selector provider hold a junixsocket channel
+ * whose fd junixsocket can cast to an int. The fd stays owned by the channel.
+ */
+final class ChannelPeerHandles {
+  private static final Method JAVA_CHANNEL = javaChannelMethod();
+
+  private ChannelPeerHandles() {}
+
+  static PeerHandle of(Channel channel) throws PeerIdentificationException {
+    if (channel instanceof UnixChannel unix) {
+      int fd = unix.fd().intValue();
+      if (fd < 0) {
+        throw new PeerIdentificationException("the channel's socket is already closed");
+      }
+      return PeerHandle.socket(fd);
+    }
+    if (channel instanceof AbstractNioChannel nio) {
+      return PeerHandle.socket(junixsocketFd(nio));
+    }
+    throw new PeerIdentificationException("cannot find the socket of a " + channel.getClass().getName()
+        + ": use an epoll or kqueue domain-socket channel, or NIO over junixsocket's AFUNIXSelectorProvider");
+  }
+
+  private static int junixsocketFd(AbstractNioChannel nio) throws PeerIdentificationException {
+    SelectableChannel ch = javaChannel(nio);
+    try {
+      return JunixsocketFds.fd(ch);
+    } catch (LinkageError e) {
+      throw new PeerIdentificationException("the NIO channel is a " + ch.getClass().getName()
+          + " and junixsocket is not on the class path: " + e);
+    }
+  }
+
+  private static SelectableChannel javaChannel(AbstractNioChannel nio) throws PeerIdentificationException {
+    if (JAVA_CHANNEL == null) {
+      throw new PeerIdentificationException("cannot reach the NIO channel's socket (Netty's javaChannel() is not accessible)");
+    }
+    try {
+      return (SelectableChannel) JAVA_CHANNEL.invoke(nio);
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new PeerIdentificationException("cannot reach the NIO channel's socket: " + e);
+    }
+  }
+
+  // Netty keeps the underlying java.nio channel protected; there is no public accessor.
+  private static Method javaChannelMethod() {
+    try {
+      Method m = AbstractNioChannel.class.getDeclaredMethod("javaChannel");
+      m.setAccessible(true);
+      return m;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+}

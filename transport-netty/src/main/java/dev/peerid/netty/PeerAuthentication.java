@@ -1,0 +1,177 @@
+package dev.peerid.netty;
+
+import dev.peerid.PeerVerifier;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * What every {@link PeerAuthenticationHandler} of a server shares: the verifier, the limits and
+ * the count of verifications in flight. Built once, thread-safe; make one handler per channel:
+ *
+ * <pre>{@code
+ * PeerAuthentication auth = PeerAuthentication.builder(verifier).build();
+ * ...
+ * protected void initChannel(Channel ch) {
+ *   ch.pipeline().addFirst(auth.newHandler());      // the one line
+ *   ch.pipeline().addLast(new MyProtocolHandler());
+ * }
+ * }</pre>
+ *
+ * <p>Defaults: at most 256 verifications pending (past that a new peer is denied as "busy"), 5
+ * seconds per verification, no re-validation (the handler leaves the pipeline once the peer is
+ * allowed), nothing written to a denied peer before its channel is closed.
+ */
+public final class PeerAuthentication {
+  private final PeerVerifier verifier;
+  private final int maxPending;
+  private final Duration timeout;
+  private final Predicate<Object> revalidateWhen;
+  private final DenialResponder responder;
+  private final int maxEarlyBytes;
+  private final AtomicInteger pending = new AtomicInteger();
+
+  private PeerAuthentication(Builder b) {
+    this.verifier = b.verifier;
+    this.maxPending = b.maxPending;
+    this.timeout = b.timeout;
+    this.revalidateWhen = b.revalidateWhen;
+    this.responder = b.responder;
+    this.maxEarlyBytes = b.maxEarlyBytes;
+  }
+
+  public static Builder builder(PeerVerifier verifier) {
+    return new Builder(verifier);
+  }
+
+  /** A new handler for one channel; add it first in the channel's pipeline. */
+  public PeerAuthenticationHandler newHandler() {
+    return new PeerAuthenticationHandler(this);
+  }
+
+  public PeerVerifier verifier() {
+    return verifier;
+  }
+
+  public int maxPending() {
+    return maxPending;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** True when allowed channels keep their handler to re-validate the peer. */
+  public boolean revalidates() {
+    return revalidateWhen != null;
+  }
+
+  /** Verifications in flight right now (for metrics and tests). */
+  public int pending() {
+    return pending.get();
+  }
+
+  boolean tryAcquire() {
+    for (;;) {
+      int n = pending.get();
+      if (n >= maxPending) {
+        return false;
+      }
+      if (pending.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void release() {
+    pending.decrementAndGet();
+  }
+
+  Predicate<Object> revalidateWhen() {
+    return revalidateWhen;
+  }
+
+  DenialResponder responder() {
+    return responder;
+  }
+
+  int maxEarlyBytes() {
+    return maxEarlyBytes;
+  }
+
+  /** Options with secure defaults; every loosening is a named call. */
+  public static final class Builder {
+    private final PeerVerifier verifier;
+    private int maxPending = 256;
+    private Duration timeout = Duration.ofSeconds(5);
+    private Predicate<Object> revalidateWhen;
+    private DenialResponder responder = DenialResponder.none();
+    private int maxEarlyBytes = 64 * 1024;
+
+    private Builder(PeerVerifier verifier) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /** Past this many verifications in flight, a new peer is denied with the reason "busy". */
+    public Builder maxPending(int maxPending) {
+      if (maxPending < 1) {
+        throw new IllegalArgumentException("maxPending must be >= 1, got " + maxPending);
+      }
+      this.maxPending = maxPending;
+      return this;
+    }
+
+    /** A verification that takes longer than this denies the peer. */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Keeps the handler in the pipeline of an allowed channel and re-validates the peer (same live
+     * process, same executable file) before every inbound message reaching it; a failure closes
+     * the channel. See {@link PeerAuthenticationHandler} for what this does and does not catch.
+     */
+    public Builder revalidateEveryMessage() {
+      return revalidateWhen(msg -> true);
+    }
+
+    /**
+     * Like {@link #revalidateEveryMessage()}, for the messages {@code when} accepts only; e.g.
+     * {@code msg -> msg instanceof HttpRequest} with the handler placed after the HTTP codec
+     * re-validates once per request.
+     */
+    public Builder revalidateWhen(Predicate<Object> when) {
+      this.revalidateWhen = Objects.requireNonNull(when, "when");
+      return this;
+    }
+
+    /** Writes a short refusal to a denied peer before closing its channel. */
+    public Builder responder(DenialResponder responder) {
+      this.responder = Objects.requireNonNull(responder, "responder");
+      return this;
+    }
+
+    /**
+     * Bytes a peer may get into the pipeline before the verdict (the epoll transport reads a
+     * half-closed peer's data even while reads are held); they are held back and replayed on
+     * allow. More than this denies the peer. Default 64 KiB.
+     */
+    public Builder maxEarlyBytes(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxEarlyBytes must be >= 0, got " + bytes);
+      }
+      this.maxEarlyBytes = bytes;
+      return this;
+    }
+
+    public PeerAuthentication build() {
+      return new PeerAuthentication(this);
+    }
+  }
+}
