@@ -1,0 +1,312 @@
+package dev.peerid.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peerid.PeerIdentity;
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.SignatureStatus;
+import dev.peerid.netty.AuthServer.Outcome;
+import dev.peerid.netty.AuthServer.Transport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The handler in real servers (epoll, and NIO over junixsocket) with real client processes: a
+ * copy of curl signed with evmctl, an unsigned copy, and python3 (an interpreter).
+ */
+class PeerAuthenticationHandlerTest {
+  @TempDir
+  Path dir;
+
+  private SignedClients clients;
+  private Path socket;
+  private Path python;
+  private ExecutorService pool;
+  private final CountDownLatch gate = new CountDownLatch(1);
+  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Tools.requireBackendAndPolicy();
+    clients = SignedClients.make(dir);
+    python = Tools.tool("python3");
+    socket = dir.resolve("s.sock");
+    pool = Executors.newFixedThreadPool(2);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    gate.countDown();
+    for (int i = closeAfter.size() - 1; i >= 0; i--) {
+      closeAfter.get(i).close();
+    }
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  private PeerVerifier verifier(boolean gated) throws Exception {
+    PeerVerifier.Builder b = PeerVerifier.builder()
+        .trustStore(clients.trustStore())
+        .policy(Policy.parse("signed by \"vendor\""));
+    if (gated) {
+      // a real executor whose tasks wait until the test opens the gate: verification "takes" that long
+      b.executor(task -> pool.execute(() -> {
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        task.run();
+      }));
+    }
+    PeerVerifier v = b.build();
+    closeAfter.add(v);
+    return v;
+  }
+
+  private AuthServer server(Transport t, PeerVerifier v, Consumer<PeerAuthentication.Builder> options)
+      throws Exception {
+    PeerAuthentication.Builder b = PeerAuthentication.builder(v);
+    options.accept(b);
+    AuthServer s = AuthServer.start(t, socket, b.build());
+    closeAfter.add(s);
+    return s;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void allowsTheSignedClientAndRemovesItself(Transport t) throws Exception {
+    AuthServer server = server(t, verifier(false), b -> {});
+    Clients.Run curl = Clients.curl(clients.signedCurl, socket);
+    assertEquals("allowed pid=" + curl.pid() + "\n200", curl.finish());
+    Outcome o = server.next();
+    assertTrue(o.event().isSuccess(), o.event().toString());
+    PeerIdentity id = o.event().identity().orElseThrow();
+    assertEquals(curl.pid(), id.process().orElseThrow().pid());
+    assertEquals(SignatureStatus.VALID, id.signature().status());
+    assertEquals("vendor", id.signature().signer().orElseThrow().trustName().orElseThrow());
+    assertEquals(id, PeerAuthenticationHandler.identity(o.channel()));
+    assertNull(o.channel().pipeline().get(PeerAuthenticationHandler.class), "the handler leaves once decided");
+    assertEquals(0, server.earlyReads.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void deniesAnUnsignedCopyAndClosesTheChannel(Transport t) throws Exception {
+    AuthServer server = server(t, verifier(false), b -> {});
+    Clients.Run curl = Clients.curl(clients.unsignedCurl, socket);
+    assertNotEquals(0, curl.exitCode(), curl.finish());
+    assertFalse(curl.finish().contains("allowed"), curl.finish());
+    Outcome o = server.next();
+    assertFalse(o.event().isSuccess());
+    assertFalse(o.event().reasons().isEmpty());
+    assertEquals(curl.pid(), o.event().identity().orElseThrow().process().orElseThrow().pid());
+    assertTrue(o.channel().closeFuture().await(10, TimeUnit.SECONDS));
+    assertNull(PeerAuthenticationHandler.identity(o.channel()));
+    assertEquals(0, server.earlyReads.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void deniesAnInterpreterAndNoByteReachesThePipeline(Transport t) throws Exception {
+    AuthServer server = server(t, verifier(false), b -> {});
+    Clients.Run py = Clients.python(python, socket, "send");
+    assertEquals("b''", py.finish().strip());
+    Outcome o = server.next();
+    assertFalse(o.event().isSuccess());
+    assertTrue(String.join(" ", o.event().reasons()).contains("interpreter"), o.event().reasons().toString());
+    assertEquals(0, server.earlyReads.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void responderWritesARefusalBeforeClosing(Transport t) throws Exception {
+    server(t, verifier(false), b -> b.responder(DenialResponder.text(e -> {
+      String body = "denied: " + String.join("; ", e.reasons());
+      return "HTTP/1.1 403 Forbidden\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+    })));
+    Clients.Run curl = Clients.curl(clients.unsignedCurl, socket);
+    String out = curl.finish();
+    assertTrue(out.startsWith("denied: ") && out.endsWith("\n403"), out);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void heldBytesOfAHalfClosedPeerNeverReachThePipeline(Transport t) throws Exception {
+    AuthServer server = server(t, verifier(true), b -> {});
+    Clients.Run py = Clients.python(python, socket, "halfclose");
+    // give the transport every chance to read the half-closed peer's bytes while the verdict is pending
+    Thread.sleep(500);
+    assertTrue(server.outcomes.isEmpty());
+    gate.countDown();
+    Outcome o = server.next();
+    assertFalse(o.event().isSuccess());
+    assertEquals("b''", py.finish().strip());
+    assertEquals(0, server.earlyReads.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void pastTheLimitANewPeerIsDeniedAsBusy(Transport t) throws Exception {
+    PeerVerifier v = verifier(true);
+    PeerAuthentication a = PeerAuthentication.builder(v).maxPending(1).timeout(Duration.ofSeconds(30)).build();
+    AuthServer server = AuthServer.start(t, socket, a);
+    closeAfter.add(server);
+    Clients.Run first = Clients.curl(clients.signedCurl, socket);
+    waitFor(() -> a.pending() == 1);
+    Clients.Run second = Clients.curl(clients.signedCurl, socket);
+    Outcome busy = server.next();
+    assertFalse(busy.event().isSuccess());
+    assertTrue(busy.event().reasons().get(0).startsWith("busy"), busy.event().reasons().toString());
+    assertNotEquals(0, second.exitCode());
+    gate.countDown();
+    Outcome allowed = server.next();
+    assertTrue(allowed.event().isSuccess(), allowed.event().toString());
+    assertEquals("allowed pid=" + first.pid() + "\n200", first.finish());
+    waitFor(() -> a.pending() == 0);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSlowVerificationIsDeniedAtTheTimeout(Transport t) throws Exception {
+    PeerVerifier v = verifier(true);
+    PeerAuthentication a = PeerAuthentication.builder(v).timeout(Duration.ofMillis(300)).build();
+    AuthServer server = AuthServer.start(t, socket, a);
+    closeAfter.add(server);
+    Clients.Run curl = Clients.curl(clients.signedCurl, socket);
+    Outcome o = server.next();
+    assertFalse(o.event().isSuccess());
+    assertTrue(o.event().reasons().get(0).contains("longer than 300 ms"), o.event().reasons().toString());
+    assertNotEquals(0, curl.exitCode());
+    assertEquals(0, a.pending(), "a timed-out verification frees its slot");
+    gate.countDown();
+    assertTrue(server.outcomes.poll(300, TimeUnit.MILLISECONDS) == null, "exactly one event per channel");
+    assertEquals(0, server.doubleEvents.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aPeerLeavingMidVerificationIsDeniedAndCleanedUp(Transport t) throws Exception {
+    PeerVerifier v = verifier(true);
+    PeerAuthentication a = PeerAuthentication.builder(v).timeout(Duration.ofSeconds(30)).build();
+    AuthServer server = AuthServer.start(t, socket, a);
+    closeAfter.add(server);
+    Clients.Run py = Clients.python(python, socket, "leave");
+    assertEquals(0, py.exitCode(), py.finish());
+    waitFor(() -> a.pending() == 1);
+    gate.countDown();
+    Outcome o = server.next();
+    assertFalse(o.event().isSuccess());
+    assertTrue(o.channel().closeFuture().await(10, TimeUnit.SECONDS));
+    waitFor(() -> a.pending() == 0);
+    assertEquals(0, server.doubleEvents.get());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void revalidatesEveryMessageWhenAsked(Transport t) throws Exception {
+    AuthServer server = server(t, verifier(false), PeerAuthentication.Builder::revalidateEveryMessage);
+    Clients.Run curl = Clients.curl(clients.signedCurl, socket);
+    assertEquals("allowed pid=" + curl.pid() + "\n200", curl.finish());
+    Outcome o = server.next();
+    assertTrue(o.event().isSuccess());
+    assertTrue(o.channel().closeFuture().await(10, TimeUnit.SECONDS));
+    // the client has exited: the pinned process is gone, so re-validation must now fail
+    assertThrowsVerification(() -> PeerAuthenticationHandler.revalidate(o.channel()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aThousandConcurrentConnectionsGetTheRightVerdictAndLeakNoDescriptor(Transport t) throws Exception {
+    PeerVerifier v = verifier(false);
+    PeerAuthentication a = PeerAuthentication.builder(v).maxPending(4096).timeout(Duration.ofSeconds(30)).build();
+    // warm up class loading, native libraries and the verifier cache, then count descriptors
+    try (AuthServer warm = AuthServer.start(t, socket, a)) {
+      Clients.curl(clients.signedCurl, socket).finish();
+      Clients.curl(clients.unsignedCurl, socket).finish();
+    }
+    java.nio.file.Files.deleteIfExists(socket);
+    int fdsBefore = Tools.openFds();
+    int perClient = 250;
+    Map<Long, Boolean> expected = new HashMap<>();
+    List<Clients.Run> runs = new ArrayList<>();
+    try (AuthServer server = AuthServer.start(t, socket, a)) {
+      server.holdResponsesUntil(2 * perClient);
+      for (int i = 0; i < 4; i++) {
+        boolean signed = i % 2 == 0;
+        Clients.Run r = Clients.curlParallel(signed ? clients.signedCurl : clients.unsignedCurl, socket, perClient);
+        expected.put(r.pid(), signed);
+        runs.add(r);
+      }
+      int allowed = 0;
+      int denied = 0;
+      for (int i = 0; i < 4 * perClient; i++) {
+        Outcome o = server.next();
+        long pid = o.event().identity().orElseThrow(() -> new AssertionError(o.event().toString()))
+            .process().orElseThrow().pid();
+        Boolean shouldAllow = expected.get(pid);
+        assertEquals(shouldAllow, o.event().isSuccess(), "wrong verdict for pid " + pid + ": " + o.event());
+        if (o.event().isSuccess()) {
+          allowed++;
+        } else {
+          denied++;
+        }
+      }
+      assertEquals(2 * perClient, allowed);
+      assertEquals(2 * perClient, denied);
+      for (Clients.Run r : runs) {
+        String out = r.finish();
+        long ok = out.lines().filter("200"::equals).count();
+        assertEquals(expected.get(r.pid()) ? perClient : 0, ok, out);
+      }
+      assertEquals(0, server.earlyReads.get());
+      assertEquals(0, server.doubleEvents.get());
+      assertTrue(server.outcomes.isEmpty());
+    }
+    waitFor(() -> a.pending() == 0);
+    int[] after = new int[1];
+    waitFor(() -> {
+      after[0] = Tools.openFds();
+      return after[0] <= fdsBefore;
+    });
+    assertEquals(fdsBefore, after[0], "file descriptors before and after");
+  }
+
+  private static void assertThrowsVerification(org.junit.jupiter.api.function.Executable e) {
+    org.junit.jupiter.api.Assertions.assertThrows(dev.peerid.PeerVerificationException.class, e);
+  }
+
+  interface Condition {
+    boolean met() throws Exception;
+  }
+
+  static void waitFor(Condition c) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!c.met()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("condition not met within 20 s");
+      }
+      Thread.sleep(10);
+    }
+  }
+}
