@@ -1,0 +1,151 @@
+package dev.peerid.broker;
+
+import dev.peerid.PeerIdentity;
+import dev.peerid.PeerVerificationException;
+import dev.peerid.Policy;
+import dev.peerid.Verdict;
+import dev.peerid.netty.PeerAuthenticationEvent;
+import dev.peerid.netty.PeerAuthenticationHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The broker's HTTP routes, behind the peer authentication handler: every request comes from a
+ * peer the connection policy allowed. Each request first re-validates the peer (same live process,
+ * same executable), then applies the route's and the topic's policies.
+ */
+final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final String TOPICS = "/topics/";
+
+  private final AccessRules rules;
+  private final Topics topics;
+  private Verdict connectionVerdict;
+
+  BrokerHandler(AccessRules rules, Topics topics) {
+    this.rules = rules;
+    this.topics = topics;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof PeerAuthenticationEvent e && e.isSuccess()) {
+      connectionVerdict = e.verdict();
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    PeerIdentity peer = PeerAuthenticationHandler.identity(ctx.channel());
+    if (peer == null || connectionVerdict == null) {
+      // cannot happen behind the handler; fail closed if the pipeline was assembled wrongly
+      respond(ctx, req, HttpResponseStatus.FORBIDDEN, error("the peer was not authenticated", List.of()), true);
+      return;
+    }
+    try {
+      PeerAuthenticationHandler.revalidate(ctx.channel());
+    } catch (PeerVerificationException e) {
+      respond(ctx, req, HttpResponseStatus.FORBIDDEN,
+          error("the peer changed since it was verified", List.of(e.getMessage())), true);
+      return;
+    }
+    String path = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).path();
+    HttpMethod method = req.method();
+    Optional<Policy> routePolicy = rules.route(method.name(), path);
+    if (routePolicy.isPresent()) {
+      Verdict v = routePolicy.get().evaluate(peer);
+      if (!v.isAllowed()) {
+        respond(ctx, req, HttpResponseStatus.FORBIDDEN, error("route " + method + " " + path + " denied", v.reasons()),
+            false);
+        return;
+      }
+    }
+    if (path.equals("/whoami") && method.equals(HttpMethod.GET)) {
+      respond(ctx, req, HttpResponseStatus.OK, IdentityJson.of(connectionVerdict), false);
+    } else if (path.startsWith(TOPICS)) {
+      topic(ctx, req, peer, path.substring(TOPICS.length()));
+    } else {
+      respond(ctx, req, HttpResponseStatus.NOT_FOUND, error("no such route: " + method + " " + path, List.of()), false);
+    }
+  }
+
+  private void topic(ChannelHandlerContext ctx, FullHttpRequest req, PeerIdentity peer, String name) {
+    if (!Topics.isValidName(name)) {
+      respond(ctx, req, HttpResponseStatus.BAD_REQUEST,
+          error("bad topic name (letters, digits, . _ -; at most 64)", List.of()), false);
+      return;
+    }
+    boolean publish = req.method().equals(HttpMethod.POST);
+    if (!publish && !req.method().equals(HttpMethod.GET)) {
+      respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET or POST", List.of()), false);
+      return;
+    }
+    Optional<Policy> policy = publish ? rules.publish(name) : rules.read(name);
+    if (policy.isPresent()) {
+      Verdict v = policy.get().evaluate(peer);
+      if (!v.isAllowed()) {
+        respond(ctx, req, HttpResponseStatus.FORBIDDEN,
+            error((publish ? "publishing to " : "reading ") + "topic " + name + " denied", v.reasons()), false);
+        return;
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("topic", name);
+    if (publish) {
+      long seq = topics.publish(name, req.content().toString(StandardCharsets.UTF_8), peer);
+      if (seq < 0) {
+        respond(ctx, req, HttpResponseStatus.INSUFFICIENT_STORAGE, error("too many topics", List.of()), false);
+        return;
+      }
+      body.put("seq", seq);
+      respond(ctx, req, HttpResponseStatus.CREATED, body, false);
+    } else {
+      body.put("messages", topics.recent(name));
+      respond(ctx, req, HttpResponseStatus.OK, body, false);
+    }
+  }
+
+  static Map<String, Object> error(String message, List<String> reasons) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", message);
+    m.put("reasons", reasons);
+    return m;
+  }
+
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status,
+      Map<String, Object> body, boolean close) {
+    byte[] bytes = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
+    if (!keepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    var f = ctx.writeAndFlush(res);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

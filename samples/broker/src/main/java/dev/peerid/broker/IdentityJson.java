@@ -1,0 +1,48 @@
+package dev.peerid.broker;
+
+import dev.peerid.CodeSignature;
+import dev.peerid.Digest;
+import dev.peerid.PeerIdentity;
+import dev.peerid.Signer;
+import dev.peerid.Verdict;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** A verdict as JSON, with the fields of {@code peerid --json}. */
+final class IdentityJson {
+  private IdentityJson() {}
+
+  static Map<String, Object> of(Verdict verdict) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Optional<PeerIdentity> id = verdict.identity();
+    m.put("path", id.map(i -> i.executable().path()));
+    m.put("pid", id.flatMap(PeerIdentity::process).map(p -> p.pid()));
+    m.put("format", id.map(i -> i.signature().format().name().toLowerCase(java.util.Locale.ROOT)));
+    m.put("status", id.map(i -> i.signature().status().id()));
+    m.put("signer", id.flatMap(i -> i.signature().signer()).map(IdentityJson::signer));
+    m.put("digest", id.flatMap(IdentityJson::digest).map(d -> {
+      Map<String, Object> dm = new LinkedHashMap<>();
+      dm.put("algorithm", d.algorithm());
+      dm.put("hex", d.hex());
+      return dm;
+    }));
+    m.put("decision", verdict.isAllowed() ? "allow" : "deny");
+    m.put("reasons", verdict.reasons());
+    return m;
+  }
+
+  static Map<String, Object> signer(Signer s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("keyId", s.keyId());
+    m.put("subject", s.subject());
+    m.put("sha256", s.sha256());
+    m.put("trustName", s.trustName());
+    return m;
+  }
+
+  private static Optional<Digest> digest(PeerIdentity id) {
+    CodeSignature sig = id.signature();
+    return sig.digest().isPresent() ? sig.digest() : id.executable().sha256();
+  }
+}
