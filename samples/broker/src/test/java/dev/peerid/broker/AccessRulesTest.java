@@ -1,0 +1,51 @@
+package dev.peerid.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+
+class AccessRulesTest {
+  @Test
+  void readsRoutesTopicsAndSocketMode() throws Exception {
+    Tools.requireBackendAndPolicy();
+    AccessRules r = AccessRules.parse("test", String.join("\n",
+        "# comment",
+        "connect signed by \"vendor\"   # trailing comment",
+        "route GET /whoami signed",
+        "route POST /topics/* uid = 0",
+        "topic publish alerts signed by \"vendor\" and uid = 0",
+        "topic read alerts signed",
+        "socket-mode 0660"));
+    assertTrue(r.connect().isPresent());
+    assertTrue(r.route("GET", "/whoami").isPresent());
+    assertTrue(r.route("POST", "/topics/x").isPresent());
+    assertTrue(r.route("GET", "/topics/x").isEmpty());
+    assertTrue(r.publish("alerts").isPresent());
+    assertTrue(r.read("alerts").isPresent());
+    assertTrue(r.read("other").isEmpty());
+    assertEquals(PosixFilePermissions.fromString("rw-rw----"), r.socketMode().orElseThrow());
+  }
+
+  @Test
+  void namesTheLineOfEveryMistake() {
+    assertEquals("cfg line 2: unknown rule 'listen' (expected connect, route, topic or socket-mode)",
+        assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("cfg", "\nlisten here")).getMessage());
+    assertEquals("cfg line 1: socket mode must be octal like 0600, got '0999'",
+        assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("cfg", "socket-mode 0999")).getMessage());
+    assertEquals("cfg line 1: expected 'topic publish|read NAME EXPRESSION'",
+        assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("cfg", "topic write x signed")).getMessage());
+    assertEquals("cfg line 1: a route path starts with '/', got 'whoami'",
+        assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("cfg", "route GET whoami signed")).getMessage());
+  }
+
+  @Test
+  void aBadExpressionIsAnErrorWithItsLine() {
+    Tools.requireBackendAndPolicy();
+    String msg = assertThrows(AccessRules.ConfigException.class,
+        () -> AccessRules.parse("cfg", "connect signed\nroute GET /x signed by")).getMessage();
+    assertTrue(msg.startsWith("cfg line 2: "), msg);
+  }
+}

@@ -1,0 +1,170 @@
+package dev.peerid.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peerid.Policy;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The broker with real signed and unsigned copies of curl as clients. */
+class BrokerTest {
+  @TempDir
+  Path dir;
+
+  private SignedClients clients;
+  private Path socket;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Tools.requireBackendAndPolicy();
+    clients = SignedClients.make(dir);
+    socket = dir.resolve("broker.sock");
+  }
+
+  private Broker start(String config) throws Exception {
+    AccessRules rules = config == null ? AccessRules.empty() : AccessRules.parse("test", config);
+    return Broker.start(new Broker.Settings(socket, clients.trustStore(),
+        rules.connect().orElse(Policy.parse("signed by \"vendor\"")), rules,
+        rules.socketMode().orElse(AccessRules.mode("default", "0600")), true, null));
+  }
+
+  /** Runs curl; returns [status, body, pid]. */
+  private String[] curl(Path curl, String method, String path, String body) throws Exception {
+    List<String> c = new ArrayList<>(List.of(curl.toString(), "-s", "--max-time", "20", "--unix-socket",
+        socket.toString(), "-X", method, "-w", "\n%{http_code}"));
+    if (body != null) {
+      c.addAll(List.of("--data-binary", body));
+    }
+    c.add("http://broker" + path);
+    Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    p.getInputStream().close();
+    p.getOutputStream().close();
+    int nl = out.lastIndexOf('\n');
+    return new String[] {out.substring(nl + 1), out.substring(0, Math.max(nl, 0)), String.valueOf(p.pid())};
+  }
+
+  @Test
+  void whoamiAnswersTheVerifiedIdentityOfTheSignedClient() throws Exception {
+    try (Broker b = start(null)) {
+      String[] r = curl(clients.signedCurl, "GET", "/whoami", null);
+      assertEquals("200", r[0], r[1]);
+      assertTrue(r[1].contains("\"pid\":" + r[2] + ","), r[1]);
+      assertTrue(r[1].contains("\"status\":\"valid\""), r[1]);
+      assertTrue(r[1].contains("\"trustName\":\"vendor\""), r[1]);
+      assertTrue(r[1].contains("\"decision\":\"allow\""), r[1]);
+      assertTrue(r[1].contains("\"path\":\"" + clients.signedCurl.toRealPath() + "\""), r[1]);
+    }
+  }
+
+  @Test
+  void anUnsignedCopyIsRefusedWithReasonsAndNeverGetsA200() throws Exception {
+    try (Broker b = start(null)) {
+      String[] r = curl(clients.unsignedCurl, "GET", "/whoami", null);
+      assertEquals("403", r[0], r[1]);
+      assertTrue(r[1].contains("\"error\":\"peer denied\""), r[1]);
+      assertFalse(r[1].contains("\"decision\":\"allow\""), r[1]);
+    }
+  }
+
+  @Test
+  void topicMessagesAreStampedWithThePublishersVerifiedIdentity() throws Exception {
+    try (Broker b = start(null)) {
+      String[] post = curl(clients.signedCurl, "POST", "/topics/news", "hello \"world\"");
+      assertEquals("201", post[0], post[1]);
+      String[] get = curl(clients.signedCurl, "GET", "/topics/news", null);
+      assertEquals("200", get[0], get[1]);
+      assertTrue(get[1].contains("\"body\":\"hello \\\"world\\\"\""), get[1]);
+      assertTrue(get[1].contains("\"publisher\":{\"pid\":" + post[2] + ","), get[1]);
+      assertTrue(get[1].contains("\"signer\":\"vendor\""), get[1]);
+      assertTrue(get[1].matches("(?s).*\"keyId\":\"[0-9a-f]{8}\".*"), get[1]);
+      assertEquals("400", curl(clients.signedCurl, "GET", "/topics/..%2f", null)[0]);
+    }
+  }
+
+  @Test
+  void aRouteOrTopicDeniedToAnAllowedPeerAnswers403WithReasons() throws Exception {
+    try (Broker b = start(String.join("\n",
+        "connect signed by \"vendor\"",
+        "route GET /whoami uid = 4242",
+        "topic publish locked uid = 4242"))) {
+      String[] r = curl(clients.signedCurl, "GET", "/whoami", null);
+      assertEquals("403", r[0], r[1]);
+      assertTrue(r[1].contains("\"error\":\"route GET /whoami denied\""), r[1]);
+      assertTrue(r[1].matches("(?s).*\"reasons\":\\[\".+\"\\].*"), r[1]);
+      String[] p = curl(clients.signedCurl, "POST", "/topics/locked", "x");
+      assertEquals("403", p[0], p[1]);
+      assertEquals("201", curl(clients.signedCurl, "POST", "/topics/open", "x")[0]);
+    }
+  }
+
+  @Test
+  void theSocketFileGetsTheConfiguredPermissions() throws Exception {
+    try (Broker b = start(null)) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+    }
+    assertFalse(Files.exists(socket), "removed on close");
+    try (Broker b = start("socket-mode 0660")) {
+      assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+    }
+  }
+
+  @Test
+  void aStaleSocketIsReplacedButALiveOneOrAPlainFileIsNot() throws Exception {
+    try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      live.bind(UnixDomainSocketAddress.of(socket));
+      IOException e = assertThrows(IOException.class, () -> start(null));
+      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+    }
+    // closing a JDK server channel leaves its socket file behind: now it is stale
+    assertTrue(Files.exists(socket));
+    try (Broker b = start(null)) {
+      assertEquals("200", curl(clients.signedCurl, "GET", "/whoami", null)[0]);
+    }
+    Files.writeString(socket, "not a socket");
+    IOException e = assertThrows(IOException.class, () -> start(null));
+    assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
+    assertEquals("not a socket", Files.readString(socket));
+  }
+
+  @Test
+  void sigtermStopsTheServeCommandCleanly() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        BrokerMain.class.getName(), "serve", "--socket", socket.toString(), "--trust", "vendor=" + clients.certificate,
+        "--policy", "signed by \"vendor\"").redirectErrorStream(true).start();
+    try {
+      StringBuilder out = new StringBuilder();
+      var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = reader.readLine();
+      out.append(line);
+      assertTrue(line != null && line.startsWith("broker: listening on "), String.valueOf(line));
+      assertEquals("200", curl(clients.signedCurl, "GET", "/whoami", null)[0]);
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS), "stopped after SIGTERM");
+      String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(rest.contains("broker: stopped"), rest);
+      assertFalse(Files.exists(socket), "the socket file is removed on SIGTERM");
+    } finally {
+      p.destroyForcibly();
+      p.getInputStream().close();
+      p.getOutputStream().close();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.peerid.broker;
+
+import static dev.peerid.broker.Tools.cmd;
+import static dev.peerid.broker.Tools.run;
+
+import dev.peerid.TrustStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Real signed and unsigned client binaries: a throwaway vendor key made with openssl, copies of
+ * curl, one signed with {@code evmctl ima_sign} (into security.ima when this user may write it,
+ * else the {@code FILE.sig} sidecar).
+ */
+final class SignedClients {
+  final Path key;
+  final Path certificate;
+  final Path signedCurl;
+  final Path unsignedCurl;
+
+  private SignedClients(Path key, Path certificate, Path signedCurl, Path unsignedCurl) {
+    this.key = key;
+    this.certificate = certificate;
+    this.signedCurl = signedCurl;
+    this.unsignedCurl = unsignedCurl;
+  }
+
+  static SignedClients make(Path dir) throws IOException, InterruptedException {
+    Path openssl = Tools.tool("openssl");
+    Path evmctl = Tools.tool("evmctl");
+    Path curl = Tools.tool("curl");
+    Path key = dir.resolve("vendor-key.pem");
+    Path pem = dir.resolve("vendor-cert.pem");
+    Path der = dir.resolve("vendor.der");
+    run(cmd(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem,
+        "-days", "2", "-subj", "/CN=peerid test vendor"));
+    run(cmd(openssl, "x509", "-in", pem, "-outform", "DER", "-out", der));
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path signed = bin.resolve("vendor-client");
+    Path unsigned = bin.resolve("copied-client");
+    Files.copy(curl, signed, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(curl, unsigned, StandardCopyOption.REPLACE_EXISTING);
+    sign(evmctl, key, signed);
+    return new SignedClients(key, der, signed, unsigned);
+  }
+
+  static void sign(Path evmctl, Path key, Path file) throws IOException, InterruptedException {
+    try {
+      run(cmd(evmctl, "ima_sign", "-k", key, "-a", "sha256", file));
+    } catch (AssertionError noXattrPermission) {
+      run(cmd(evmctl, "ima_sign", "--sigfile", "-k", key, "-a", "sha256", file));
+    }
+  }
+
+  TrustStore trustStore() throws Exception {
+    return TrustStore.builder().trust("vendor", certificate).build();
+  }
+}

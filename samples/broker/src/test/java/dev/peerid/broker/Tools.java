@@ -1,0 +1,98 @@
+package dev.peerid.broker;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.peerid.Platform;
+import dev.peerid.Policy;
+import dev.peerid.PolicyParseException;
+import dev.peerid.spi.PeerBackend;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+
+/** External tools and team prerequisites: skipped when missing, a failure under CI=true. */
+final class Tools {
+  private Tools() {}
+
+  static boolean ci() {
+    return "true".equals(System.getenv("CI"));
+  }
+
+  static void require(boolean present, String what) {
+    if (ci() && !present) {
+      fail(what + " is required under CI=true");
+    }
+    assumeTrue(present, what + " is missing");
+  }
+
+  /** The tool's absolute path on PATH; skips (or fails under CI) when absent. */
+  static Path tool(String name) {
+    Path found = find(name);
+    require(found != null, "the tool '" + name + "'");
+    return found;
+  }
+
+  static Path find(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The Linux backend and the policy language, written by other work in progress. */
+  static void requireBackendAndPolicy() {
+    boolean backend = false;
+    for (PeerBackend b : ServiceLoader.load(PeerBackend.class)) {
+      backend |= b.platform() == Platform.LINUX && b.isSupported();
+    }
+    boolean policy;
+    try {
+      Policy.parse("signed");
+      policy = true;
+    } catch (PolicyParseException | RuntimeException e) {
+      policy = false;
+    }
+    require(backend, "a supported Linux peerid backend");
+    require(policy, "the policy language");
+  }
+
+  /** Runs a command to completion; fails the test with its output when it exits non-zero. */
+  static String run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("timed out: " + command);
+    }
+    String text = new String(out, StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      fail(command + " exited " + p.exitValue() + ": " + text);
+    }
+    return text;
+  }
+
+  static List<String> cmd(Object... parts) {
+    List<String> out = new ArrayList<>();
+    for (Object o : parts) {
+      out.add(o.toString());
+    }
+    return out;
+  }
+
+  /** Open file descriptors of this JVM. */
+  static int openFds() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return (int) s.count();
+    }
+  }
+}
