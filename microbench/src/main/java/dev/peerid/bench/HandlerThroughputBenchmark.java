@@ -1,0 +1,185 @@
+package dev.peerid.bench;
+
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.TrustStore;
+import dev.peerid.netty.PeerAuthentication;
+import dev.peerid.netty.PeerAuthenticationEvent;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * New connections per second to an epoll Unix-socket echo server without and with
+ * {@code PeerAuthenticationHandler} (warm verification cache), side by side in one run, and the
+ * latency to a connection's first echoed byte (median, p99). The client is this JVM (its exe is
+ * allowed by a path policy that opts in to interpreters), so both servers see the same client.
+ *
+ * <p>Run: {@code java -cp <microbench classpath> dev.peerid.bench.HandlerThroughputBenchmark [seconds] [threads]}
+ */
+public final class HandlerThroughputBenchmark {
+  private HandlerThroughputBenchmark() {}
+
+  record Result(double perSecond, long[] firstByteNanos) {
+    double percentile(double p) {
+      long[] s = firstByteNanos.clone();
+      Arrays.sort(s);
+      return s.length == 0 ? Double.NaN : s[Math.min(s.length - 1, (int) Math.floor(p * s.length))] / 1000.0;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    Path dir = Files.createTempDirectory("peerid-bench");
+    String javaExe = ProcessHandle.current().info().command().orElseThrow();
+    Policy policy = Policy.parse("path = \"" + Path.of(javaExe).toRealPath() + "\" and interpreter");
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(policy).build()) {
+      PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
+      Path plainSock = dir.resolve("plain.sock");
+      Path authSock = dir.resolve("auth.sock");
+      EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+      AtomicLong denied = new AtomicLong();
+      try {
+        Channel plain = server(group, plainSock, null, denied);
+        Channel authd = server(group, authSock, auth, denied);
+        // warm up: JIT, verification cache (one verification of this JVM's executable)
+        run(plainSock, 2, Duration.ofSeconds(2));
+        run(authSock, 2, Duration.ofSeconds(2));
+        if (denied.get() > 0) {
+          System.err.println("the handler denied this JVM; the benchmark needs an allowing policy");
+          System.exit(1);
+        }
+        List<Result> plainRuns = new ArrayList<>();
+        List<Result> authRuns = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+          plainRuns.add(run(plainSock, threads, Duration.ofSeconds(seconds)));
+          authRuns.add(run(authSock, threads, Duration.ofSeconds(seconds)));
+        }
+        Result p = merge(plainRuns);
+        Result a = merge(authRuns);
+        System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d client threads, 3 x %d s each, "
+            + "alternating%n", threads, seconds);
+        System.out.printf("  cores=%d, verifier cache entries=%d, denied=%d%n",
+            Runtime.getRuntime().availableProcessors(), verifier.cachedFiles(), denied.get());
+        System.out.printf("  %-22s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
+        System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "plain echo", p.perSecond(),
+            p.percentile(0.5), p.percentile(0.99));
+        System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "with handler (warm)", a.perSecond(),
+            a.percentile(0.5), a.percentile(0.99));
+        System.out.printf("  ratio with/without: %.2f (goal >= 0.70)%n", a.perSecond() / p.perSecond());
+        System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us%n",
+            a.percentile(0.5) - p.percentile(0.5), a.percentile(0.99) - p.percentile(0.99));
+        plain.close().sync();
+        authd.close().sync();
+      } finally {
+        group.shutdownGracefully().sync();
+      }
+    } finally {
+      try (var s = Files.list(dir)) {
+        s.forEach(f -> f.toFile().delete());
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static Channel server(EventLoopGroup group, Path socket, PeerAuthentication auth, AtomicLong denied)
+      throws InterruptedException {
+    return new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (auth != null) {
+              ch.pipeline().addLast(auth.newHandler());
+            }
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+              @Override
+              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof PeerAuthenticationEvent e && !e.isSuccess()) {
+                  denied.incrementAndGet();
+                }
+              }
+
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ctx.writeAndFlush(msg);
+              }
+            });
+          }
+        }).bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+  }
+
+  private static Result run(Path socket, int threads, Duration duration) throws Exception {
+    long end = System.nanoTime() + duration.toNanos();
+    List<long[]> samples = new ArrayList<>();
+    List<Thread> ts = new ArrayList<>();
+    long[] counts = new long[threads];
+    long start = System.nanoTime();
+    for (int t = 0; t < threads; t++) {
+      long[] mine = new long[2_000_000 / threads];
+      samples.add(mine);
+      int idx = t;
+      Thread th = new Thread(() -> {
+        ByteBuffer out = ByteBuffer.allocateDirect(1);
+        ByteBuffer in = ByteBuffer.allocateDirect(1);
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+        int n = 0;
+        while (System.nanoTime() < end && n < mine.length) {
+          long t0 = System.nanoTime();
+          try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(address);
+            out.clear();
+            out.put((byte) 42).flip();
+            c.write(out);
+            in.clear();
+            if (c.read(in) != 1) {
+              throw new IllegalStateException("no echo: the connection was closed");
+            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          mine[n++] = System.nanoTime() - t0;
+        }
+        counts[idx] = n;
+      });
+      ts.add(th);
+      th.start();
+    }
+    for (Thread th : ts) {
+      th.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long total = Arrays.stream(counts).sum();
+    long[] all = new long[(int) total];
+    int k = 0;
+    for (int t = 0; t < threads; t++) {
+      System.arraycopy(samples.get(t), 0, all, k, (int) counts[t]);
+      k += counts[t];
+    }
+    return new Result(total / elapsed, all);
+  }
+
+  private static Result merge(List<Result> runs) {
+    double rate = runs.stream().mapToDouble(Result::perSecond).average().orElse(0);
+    long[] all = runs.stream().flatMapToLong(r -> Arrays.stream(r.firstByteNanos())).toArray();
+    return new Result(rate, all);
+  }
+}
