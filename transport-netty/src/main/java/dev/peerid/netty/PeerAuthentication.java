@@ -2,7 +2,9 @@ package dev.peerid.netty;
 
 import dev.peerid.PeerVerifier;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -15,6 +17,7 @@ import java.util.function.Predicate;
  * ...
  * protected void initChannel(Channel ch) {
  *   ch.pipeline().addFirst(auth.newHandler());      // the one line
+ *   // or, with the defaults: ch.pipeline().addFirst(new PeerAuthenticationHandler(verifier));
  *   ch.pipeline().addLast(new MyProtocolHandler());
  * }
  * }</pre>
@@ -24,6 +27,10 @@ import java.util.function.Predicate;
  * allowed), nothing written to a denied peer before its channel is closed.
  */
 public final class PeerAuthentication {
+  // the value refers to its key, so an entry lives as long as the class: one small object per
+  // verifier, and verifiers are built once per server
+  private static final Map<PeerVerifier, PeerAuthentication> DEFAULTS = new WeakHashMap<>();
+
   private final PeerVerifier verifier;
   private final int maxPending;
   private final Duration timeout;
@@ -39,6 +46,14 @@ public final class PeerAuthentication {
     this.revalidateWhen = b.revalidateWhen;
     this.responder = b.responder;
     this.maxEarlyBytes = b.maxEarlyBytes;
+  }
+
+  /** The default options for this verifier: one shared instance per verifier. */
+  static PeerAuthentication defaults(PeerVerifier verifier) {
+    Objects.requireNonNull(verifier, "verifier");
+    synchronized (DEFAULTS) {
+      return DEFAULTS.computeIfAbsent(verifier, v -> builder(v).build());
+    }
   }
 
   public static Builder builder(PeerVerifier verifier) {
@@ -102,7 +117,11 @@ public final class PeerAuthentication {
 
   /** Options with secure defaults; every loosening is a named call. */
   public static final class Builder {
-    private final PeerVerifier verifier;
+    // the value refers to its key, so an entry lives as long as the class: one small object per
+  // verifier, and verifiers are built once per server
+  private static final Map<PeerVerifier, PeerAuthentication> DEFAULTS = new WeakHashMap<>();
+
+  private final PeerVerifier verifier;
     private int maxPending = 256;
     private Duration timeout = Duration.ofSeconds(5);
     private Predicate<Object> revalidateWhen;

@@ -5,6 +5,7 @@ import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerIdentity;
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerificationException;
+import dev.peerid.PeerVerifier;
 import dev.peerid.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -78,7 +79,16 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private Future<?> timeout;
   private PeerSession session;
 
-  PeerAuthenticationHandler(PeerAuthentication auth) {
+  /**
+   * A handler with the default options ({@link PeerAuthentication}); every handler made from the
+   * same verifier this way shares one limit of pending verifications.
+   */
+  public PeerAuthenticationHandler(PeerVerifier verifier) {
+    this(PeerAuthentication.defaults(verifier));
+  }
+
+  /** A handler with these options; {@link PeerAuthentication#newHandler()} does the same. */
+  public PeerAuthenticationHandler(PeerAuthentication auth) {
     this.auth = Objects.requireNonNull(auth, "auth");
   }
 
