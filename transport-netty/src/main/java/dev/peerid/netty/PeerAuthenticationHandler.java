@@ -43,6 +43,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * across all channels sharing one {@link PeerAuthentication}; past that, a new peer is denied
  * as "busy". A verification that outlasts {@link PeerAuthentication#timeout()} denies the peer.
  *
+ * <p>Only reads are gated: a handler that writes on {@code channelActive} writes to a peer that is
+ * not verified yet. Write after the allow event instead.
+ *
  * <p>Exactly one {@link PeerAuthenticationEvent} is fired per channel. On allow, the peer's
  * identity is available through {@link #identity(Channel)}, reads resume, and the handler removes
  * itself (unless re-validation was asked for). On deny, a log line is written, the optional
@@ -113,14 +116,16 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     if (ctx.channel().isActive()) {
-      start(ctx);
+      // added to a live channel: start once the code adding us (e.g. a ChannelInitializer) has
+      // finished building the pipeline, so that the handlers after us see the event
+      ctx.executor().execute(() -> start(ctx));
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    start(ctx);
     ctx.fireChannelActive();
+    start(ctx);
   }
 
   @Override
@@ -179,7 +184,7 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   }
 
   private void start(ChannelHandlerContext ctx) {
-    if (started) {
+    if (started || decided || ctx.isRemoved()) {
       return;
     }
     started = true;

@@ -25,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
@@ -55,7 +56,16 @@ final class AuthServer implements AutoCloseable {
     } else {
       AFUNIXSelectorProvider provider = AFUNIXSelectorProvider.provider();
       group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory(provider));
-      b.group(group).channelFactory(() -> new NioServerSocketChannel(provider));
+      // bind before registering: junixsocket's poll-based selector reports an unbound socket as
+      // hung up, and Netty then closes the channel before its bind runs
+      AFUNIXServerSocketChannel bound;
+      try {
+        bound = AFUNIXServerSocketChannel.open();
+        bound.bind(AFUNIXSocketAddress.of(socket), 4096);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+      b.group(group).channelFactory(() -> new NioServerSocketChannel(bound));
     }
     b.childHandler(new ChannelInitializer<Channel>() {
       @Override
@@ -65,14 +75,11 @@ final class AuthServer implements AutoCloseable {
         ch.pipeline().addLast(new App());
       }
     });
-    Object address;
-    try {
-      address = transport == Transport.EPOLL ? new DomainSocketAddress(socket.toFile())
-          : AFUNIXSocketAddress.of(socket);
-    } catch (java.net.SocketException e) {
-      throw new IllegalStateException(e);
+    if (transport == Transport.EPOLL) {
+      server = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+    } else {
+      server = b.register().sync().channel();
     }
-    server = b.bind((java.net.SocketAddress) address).sync().channel();
   }
 
   static AuthServer start(Transport transport, Path socket, PeerAuthentication auth) throws InterruptedException {

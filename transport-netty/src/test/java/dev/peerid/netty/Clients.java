@@ -67,7 +67,7 @@ final class Clients {
 
   /**
    * python3 (an interpreter: denied by default) connects, optionally sends bytes and half-closes,
-   * and prints what it received ({@code b''} when the server closed without answering).
+   * (mode "leave": closes and exits when a line arrives on its stdin), and prints what it received ({@code b''} when the server closed without answering).
    */
   static Run python(Path python, Path socket, String mode) throws IOException {
     String script = String.join("\n",
@@ -76,7 +76,7 @@ final class Clients {
         "s.connect(sys.argv[1])",
         "mode = sys.argv[2]",
         "if mode == 'leave':",
-        "    s.close(); sys.exit(0)",
+        "    sys.stdin.readline(); s.close(); sys.exit(0)",
         "s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')",
         "if mode == 'halfclose':",
         "    s.shutdown(socket.SHUT_WR)",
