@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -40,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
@@ -86,16 +86,17 @@ final class Broker implements AutoCloseable {
     // which the socket exists at its public path with the process umask's permissions
     Path temp = socket.resolveSibling("." + socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
-    SocketAddress address;
-    if (Epoll.isAvailable()) {
+    boolean epoll = Epoll.isAvailable();
+    AFUNIXServerSocketChannel preBound = null;
+    if (epoll) {
       group = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
       b.group(group).channel(EpollServerDomainSocketChannel.class);
-      address = new DomainSocketAddress(temp.toFile());
     } else {
-      AFUNIXSelectorProvider provider = AFUNIXSelectorProvider.provider();
-      group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory(provider));
-      b.group(group).channelFactory(() -> new NioServerSocketChannel(provider));
-      address = AFUNIXSocketAddress.of(temp);
+      group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory(AFUNIXSelectorProvider.provider()));
+      // junixsocket's selector reports an unbound socket as hung up, so bind before registering
+      preBound = AFUNIXServerSocketChannel.open();
+      AFUNIXServerSocketChannel bound = preBound;
+      b.group(group).channelFactory(() -> new NioServerSocketChannel(bound));
     }
     b.childHandler(new ChannelInitializer<Channel>() {
       @Override
@@ -108,10 +109,18 @@ final class Broker implements AutoCloseable {
       }
     });
     try {
-      server = b.bind(address).sync().channel();
+      if (epoll) {
+        server = b.bind(new DomainSocketAddress(temp.toFile())).sync().channel();
+      } else {
+        preBound.bind(AFUNIXSocketAddress.of(temp), 256);
+        server = b.register().sync().channel();
+      }
       Files.setPosixFilePermissions(temp, s.socketMode());
       Files.move(temp, socket, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
+      if (preBound != null) {
+        preBound.close();
+      }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       verifier.close();
       Files.deleteIfExists(temp);
