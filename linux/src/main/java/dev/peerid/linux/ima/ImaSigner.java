@@ -56,9 +56,9 @@ public final class ImaSigner {
   private final PublicKey publicKey;
   private final ImaHashAlgorithm algorithm;
   private final int keyId;
-  private final Xattrs xattrs;
+  private final NativeFiles xattrs;
 
-  private ImaSigner(PrivateKey privateKey, PublicKey publicKey, ImaHashAlgorithm algorithm, int keyId, Xattrs xattrs) {
+  private ImaSigner(PrivateKey privateKey, PublicKey publicKey, ImaHashAlgorithm algorithm, int keyId, NativeFiles xattrs) {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.algorithm = algorithm;
@@ -105,11 +105,11 @@ public final class ImaSigner {
       throw new GeneralSecurityException("the public key does not match the private key");
     }
     return new ImaSigner(privateKey, publicKey, algorithm, ImaKeyIds.forSigning(publicKey, certificateOrNull),
-        Xattrs.system());
+        NativeFiles.system());
   }
 
   /** The same signer writing xattrs through {@code xattrs} (tests). */
-  ImaSigner withXattrs(Xattrs other) {
+  ImaSigner withNativeFiles(NativeFiles other) {
     return new ImaSigner(privateKey, publicKey, algorithm, keyId, other);
   }
 

@@ -13,9 +13,7 @@ import dev.peerid.spi.ExecutableVerifier;
 import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,15 +56,15 @@ public final class ImaVerifier implements ExecutableVerifier {
   /** evmctl's {@code --sigfile} suffix. */
   public static final String SIDECAR_SUFFIX = ".sig";
 
-  private final Xattrs xattrs;
+  private final NativeFiles files;
 
   /** The verifier ServiceLoader finds: real xattrs through libc. */
   public ImaVerifier() {
-    this(Xattrs.system());
+    this(NativeFiles.system());
   }
 
-  ImaVerifier(Xattrs xattrs) {
-    this.xattrs = xattrs;
+  ImaVerifier(NativeFiles files) {
+    this.files = files;
   }
 
   @Override
@@ -91,30 +89,31 @@ public final class ImaVerifier implements ExecutableVerifier {
    */
   @Override
   public VerifiedExecutable verify(ExecutableFile file, VerificationContext context) throws IOException {
+    if (!Files.isRegularFile(file.content())) {
+      // opening a FIFO would block; a directory or device is no program
+      throw new IOException(file.path() + ": not a regular file");
+    }
     return new Run(file, context).run();
   }
 
   /** Reads the stored value: xattr first, then sidecar. */
   private Optional<Stored> readStored(ExecutableFile file) throws IOException {
-    Optional<byte[]> xattr = xattrs.get(file.content(), XATTR_NAME);
+    Optional<byte[]> xattr = files.get(file.content(), XATTR_NAME);
     if (xattr.isPresent()) {
-      return Optional.of(new Stored(xattr.get(), "xattr"));
+      return Optional.of(new Stored(xattr.get(), "xattr", null));
     }
     Path sidecar = Path.of(file.path() + SIDECAR_SUFFIX);
-    if (!Files.isRegularFile(sidecar)) {
-      return Optional.empty();
-    }
-    try (InputStream in = Files.newInputStream(sidecar)) {
-      byte[] value = in.readNBytes(ImaXattr.MAX_LENGTH + 1);
-      return Optional.of(new Stored(value, "sidecar"));
-    } catch (NoSuchFileException raced) {
-      return Optional.empty();
+    Optional<byte[]> value;
+    try {
+      value = files.readSmall(sidecar, ImaXattr.MAX_LENGTH + 1);
     } catch (IOException e) {
-      return Optional.of(new Stored(null, "sidecar " + sidecar + " cannot be read (" + e.getMessage() + ")"));
+      return Optional.of(new Stored(null, "sidecar", "the sidecar cannot be read: " + e.getMessage()));
     }
+    return value.map(v -> new Stored(v, "sidecar", null));
   }
 
-  private record Stored(byte[] value, String storage) {}
+  /** A stored value, where it was found, and why it could not be read (then value is null). */
+  private record Stored(byte[] value, String storage, String error) {}
 
   /** One verification; holds the file, the context and what was found so far. */
   private final class Run {
@@ -134,7 +133,8 @@ public final class ImaVerifier implements ExecutableVerifier {
       }
       Stored s = stored.get();
       if (s.value() == null) {
-        return result(CodeSignature.invalid(SignatureFormat.IMA, "IMA " + s.storage()));
+        return result(CodeSignature.builder(SignatureFormat.IMA, SignatureStatus.INVALID)
+            .reason(s.error()).attribute("storage", s.storage()).build());
       }
       ImaXattr xattr;
       try {

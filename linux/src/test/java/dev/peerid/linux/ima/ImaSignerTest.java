@@ -79,7 +79,7 @@ class ImaSignerTest {
 
   @Test
   void xattrWriteFailureIsAnIOExceptionWithHint() throws Exception {
-    Xattrs refusing = new Xattrs() {
+    NativeFiles refusing = new NativeFiles() {
       @Override
       public Optional<byte[]> get(Path file, String name) {
         return Optional.empty();
@@ -89,16 +89,21 @@ class ImaSignerTest {
       public void set(Path file, String name, byte[] value) throws IOException {
         throw new IOException("permission denied");
       }
+
+      @Override
+      public Optional<byte[]> readSmall(Path file, int max) {
+        return Optional.empty();
+      }
     };
     Path file = Files.write(dir.resolve("nope"), new byte[] {1});
-    ImaSigner signer = ImaSigner.fromPem(ec.privatePem(), null, ImaHashAlgorithm.SHA256).withXattrs(refusing);
+    ImaSigner signer = ImaSigner.fromPem(ec.privatePem(), null, ImaHashAlgorithm.SHA256).withNativeFiles(refusing);
     assertThrows(IOException.class, () -> signer.sign(file, ImaSigner.Storage.XATTR));
     assertEquals(Path.of(file + ".sig"), signer.sign(file, ImaSigner.Storage.SIDECAR));
   }
 
   @Test
   void xattrOfAFileSystemWithoutThemIsAbsent() throws Exception {
-    assertTrue(Xattrs.system().get(Path.of("/proc/self/status"), "security.ima").isEmpty());
-    assertThrows(IOException.class, () -> Xattrs.system().get(dir.resolve("missing"), "security.ima"));
+    assertTrue(NativeFiles.system().get(Path.of("/proc/self/status"), "security.ima").isEmpty());
+    assertThrows(IOException.class, () -> NativeFiles.system().get(dir.resolve("missing"), "security.ima"));
   }
 }

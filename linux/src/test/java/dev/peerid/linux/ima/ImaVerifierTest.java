@@ -196,7 +196,7 @@ class ImaVerifierTest {
   void zeroLengthXattrIsInvalid() throws Exception {
     Path file = newFile();
     Tools.ok(dir, "setfattr", "-n", "security.ima", file.toString());
-    assertEquals(0, Xattrs.system().get(file, "security.ima").orElseThrow().length, "present and empty");
+    assertEquals(0, NativeFiles.system().get(file, "security.ima").orElseThrow().length, "present and empty");
     CodeSignature sig = verify(file, trustVendor());
     assertEquals(SignatureStatus.INVALID, sig.status(), sig::toString);
     assertTrue(sig.reasons().get(0).contains("zero length"), sig::toString);
@@ -231,6 +231,34 @@ class ImaVerifierTest {
     CodeSignature sig = verify(file, trustVendor());
     assertEquals(SignatureStatus.INVALID, sig.status());
     assertTrue(sig.reasons().get(0).contains("longer than the kernel's limit"), sig::toString);
+  }
+
+  @Test
+  void fifoSidecarDoesNotBlock() throws Exception {
+    Path file = newFile();
+    Tools.ok(dir, "mkfifo", file + ".sig");
+    CodeSignature sig = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+        () -> verify(file, trustVendor()));
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig::toString);
+    assertTrue(sig.reasons().get(0).contains("zero length"), sig::toString);
+  }
+
+  @Test
+  void directorySidecarIsInvalid() throws Exception {
+    Path file = newFile();
+    Files.createDirectory(Path.of(file + ".sig"));
+    CodeSignature sig = verify(file, trustVendor());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig::toString);
+    assertTrue(sig.reasons().get(0).contains("sidecar cannot be read"), sig::toString);
+  }
+
+  @Test
+  void fifoContentIsRefusedNotWaitedFor() throws Exception {
+    Path fifo = dir.resolve("fifo" + counter++);
+    Tools.ok(dir, "mkfifo", fifo.toString());
+    IOException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+        () -> org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> verify(fifo, trustVendor())));
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
   }
 
   @Test

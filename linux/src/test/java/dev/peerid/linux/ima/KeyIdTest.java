@@ -43,7 +43,7 @@ class KeyIdTest {
   void publicKeyIdIsWhatEvmctlComputes() throws Exception {
     Path file = Files.write(dir.resolve("plain"), new byte[] {1, 2, 3});
     Tools.ok(dir, "evmctl", "ima_sign", "-k", vendor.privatePem().toString(), file.toString());
-    ImaXattr x = ImaXattr.parse(Xattrs.system().get(file, "security.ima").orElseThrow());
+    ImaXattr x = ImaXattr.parse(NativeFiles.system().get(file, "security.ima").orElseThrow());
     assertEquals(ImaKeyIds.fromPublicKey(vendor.certificate().getPublicKey()), x.keyId());
     // and it is bytes 16..19 of SHA-1 over the BIT STRING contents (DER RSAPublicKey)
     byte[] bits = SubjectPublicKeyInfo.getInstance(vendor.certificate().getPublicKey().getEncoded())

@@ -3,24 +3,40 @@ package dev.peerid.linux.ima;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** {@link Xattrs} through libc's getxattr/setxattr. */
-final class LibcXattrs implements Xattrs {
-  static final LibcXattrs INSTANCE = new LibcXattrs();
+/** {@link NativeFiles} through libc. */
+final class LibcNativeFiles implements NativeFiles {
+  static final LibcNativeFiles INSTANCE = new LibcNativeFiles();
 
+  private static final int EPERM = 1;
+  private static final int ENOENT = 2;
+  private static final int EINTR = 4;
+  private static final int ENOTDIR = 20;
+  private static final int EAGAIN = 11;
   private static final int ENODATA = 61;
   private static final int EOPNOTSUPP = 95;
+  private static final int O_RDONLY = 0;
+  private static final int O_NONBLOCK = 04000;
+  private static final int O_CLOEXEC = 02000000;
 
-  /** The three libc calls we need; {@code size_t}/{@code ssize_t} are C longs on Linux. */
+  /** The libc calls we need; {@code size_t}/{@code ssize_t} are C longs on Linux. */
   interface LibC extends Library {
     NativeLong getxattr(String path, String name, byte[] value, NativeLong size) throws LastErrorException;
 
     int setxattr(String path, String name, byte[] value, NativeLong size, int flags) throws LastErrorException;
+
+    int open(String path, int flags) throws LastErrorException;
+
+    NativeLong read(int fd, Pointer buffer, NativeLong count) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
 
     String strerror(int errnum);
   }
@@ -34,7 +50,7 @@ final class LibcXattrs implements Xattrs {
       Throwable failure = null;
       try {
         lib = Native.load("c", LibC.class);
-      } catch (Throwable t) { // UnsatisfiedLinkError or JNA's own errors on an OS without libc xattrs
+      } catch (Throwable t) { // UnsatisfiedLinkError or JNA's own errors where there is no such libc
         failure = t;
       }
       LIBC = lib;
@@ -42,7 +58,7 @@ final class LibcXattrs implements Xattrs {
     }
   }
 
-  private LibcXattrs() {}
+  private LibcNativeFiles() {}
 
   private static LibC libc() throws IOException {
     if (Holder.LIBC == null) {
@@ -74,9 +90,52 @@ final class LibcXattrs implements Xattrs {
     try {
       libc.setxattr(file.toString(), name, value, new NativeLong(value.length), 0);
     } catch (LastErrorException e) {
-      String hint = name.startsWith("security.") && e.getErrorCode() == 1
+      String hint = name.startsWith("security.") && e.getErrorCode() == EPERM
           ? "; writing security.* needs CAP_SYS_ADMIN: use a .sig sidecar instead" : "";
       throw new IOException(file + ": cannot set " + name + " (" + describe(libc, e) + hint + ")", e);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> readSmall(Path file, int max) throws IOException {
+    LibC libc = libc();
+    int fd;
+    try {
+      fd = libc.open(file.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == ENOENT || e.getErrorCode() == ENOTDIR) {
+        return Optional.empty();
+      }
+      throw new IOException(file + ": cannot open (" + describe(libc, e) + ")", e);
+    }
+    try {
+      Memory buffer = new Memory(Math.max(1, max));
+      long total = 0;
+      while (total < max) {
+        long n;
+        try {
+          n = libc.read(fd, buffer.share(total), new NativeLong(max - total)).longValue();
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == EINTR) {
+            continue;
+          }
+          if (e.getErrorCode() == EAGAIN) {
+            break; // a FIFO or socket with nothing to read: not a sidecar, and we do not wait for one
+          }
+          throw new IOException(file + ": cannot read (" + describe(libc, e) + ")", e);
+        }
+        if (n <= 0) {
+          break;
+        }
+        total += n;
+      }
+      return Optional.of(buffer.getByteArray(0, (int) total));
+    } finally {
+      try {
+        libc.close(fd);
+      } catch (LastErrorException ignored) {
+        // nothing was written; a failed close of a read-only descriptor loses nothing
+      }
     }
   }
 
