@@ -72,10 +72,15 @@ public final class ImaVerifier implements ExecutableVerifier {
     return SignatureFormat.IMA;
   }
 
-  /** IMA is stored beside the bytes, so any file may carry it. */
+  /** True on Linux, the one system with IMA. */
+  public static boolean isSupported() {
+    return System.getProperty("os.name", "").startsWith("Linux");
+  }
+
+  /** IMA is stored beside the bytes, so on Linux any file may carry it; elsewhere none does. */
   @Override
   public boolean recognizes(byte[] head) {
-    return true;
+    return isSupported();
   }
 
   @Override

@@ -49,6 +49,10 @@ final class LibcNativeFiles implements NativeFiles {
       LibC lib = null;
       Throwable failure = null;
       try {
+        if (!ImaVerifier.isSupported()) {
+          // other systems' libc has other getxattr signatures and open flags: never call them
+          throw new UnsupportedOperationException("IMA exists only on Linux, this is " + System.getProperty("os.name"));
+        }
         lib = Native.load("c", LibC.class);
       } catch (Throwable t) { // UnsatisfiedLinkError or JNA's own errors where there is no such libc
         failure = t;
@@ -62,7 +66,7 @@ final class LibcNativeFiles implements NativeFiles {
 
   private static LibC libc() throws IOException {
     if (Holder.LIBC == null) {
-      throw new IOException("extended attributes are unavailable: libc could not be loaded (" + Holder.FAILURE + ")",
+      throw new IOException("IMA xattrs are unavailable: " + Holder.FAILURE,
           Holder.FAILURE);
     }
     return Holder.LIBC;
