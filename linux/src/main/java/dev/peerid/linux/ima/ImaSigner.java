@@ -39,7 +39,9 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  *
  * The key id is the last 4 bytes of the certificate's SubjectKeyIdentifier when a certificate with
  * one is given (what the kernel matches), else bytes 16..19 of SHA-1 over the public key bits
- * (evmctl's default). Immutable and thread-safe.
+ * (evmctl's default). The two agree for the usual SKI (SHA-1 of the key); with a certificate whose
+ * SKI was chosen otherwise, the kernel and peerid find the key but evmctl 1.4's {@code ima_verify}
+ * does not (it only computes the public-key id). Immutable and thread-safe.
  */
 public final class ImaSigner {
   /** Where a signature goes. */
