@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,9 +157,9 @@ class BrokerTest {
       out.append(line);
       assertTrue(line != null && line.startsWith("broker: listening on "), String.valueOf(line));
       assertEquals("200", curl(clients.signedCurl, "GET", "/whoami", null)[0]);
-      p.destroy(); // SIGTERM
+      p.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its pipes)
+      String rest = reader.lines().collect(Collectors.joining("\n"));
       assertTrue(p.waitFor(20, TimeUnit.SECONDS), "stopped after SIGTERM");
-      String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(rest.contains("broker: stopped"), rest);
       assertFalse(Files.exists(socket), "the socket file is removed on SIGTERM");
     } finally {
