@@ -247,6 +247,12 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       return;
     }
     Verdict verdict = s.verdict();
+    if (verdict.isAllowed() && !ctx.channel().isActive()) {
+      // closed while we waited, before channelInactive reached us
+      closeQuietly(s);
+      deny(ctx, PeerAuthenticationEvent.denied("the peer disconnected before the verdict", null));
+      return;
+    }
     if (!verdict.isAllowed()) {
       closeQuietly(s);
       deny(ctx, PeerAuthenticationEvent.of(verdict));

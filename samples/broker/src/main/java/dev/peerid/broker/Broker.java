@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -207,9 +206,5 @@ final class Broker implements AutoCloseable {
       }
       ctx.fireUserEventTriggered(evt);
     }
-  }
-
-  static List<String> describe(Settings s) {
-    return List.of("socket " + s.socket(), "trust " + s.trust(), "connect policy: " + s.connect().text());
   }
 }
