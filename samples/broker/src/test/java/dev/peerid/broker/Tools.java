@@ -52,8 +52,12 @@ final class Tools {
   /** The Linux backend and the policy language, written by other work in progress. */
   static void requireBackendAndPolicy() {
     boolean backend = false;
-    for (PeerBackend b : ServiceLoader.load(PeerBackend.class)) {
-      backend |= b.platform() == Platform.LINUX && b.isSupported();
+    try {
+      for (PeerBackend b : ServiceLoader.load(PeerBackend.class)) {
+        backend |= b.platform() == Platform.LINUX && b.isSupported();
+      }
+    } catch (java.util.ServiceConfigurationError e) {
+      backend = false;
     }
     boolean policy;
     try {
