@@ -140,40 +140,45 @@ final class PathGlob {
       return false;
     }
     int n = elements.length;
-    boolean[] current = new boolean[n + 1];
-    boolean[] next = new boolean[n + 1];
-    current[0] = true;
-    close(current);
+    // at[s]: the elements before s have matched. inside[s] (for a '**/' at s): it has consumed
+    // characters and may stop only after a separator, unlike at[s], where it may match nothing.
+    boolean[] at = new boolean[n + 1];
+    boolean[] inside = new boolean[n + 1];
+    boolean[] nextAt = new boolean[n + 1];
+    boolean[] nextInside = new boolean[n + 1];
+    at[0] = true;
+    close(at);
     for (int p = 0; p < path.length(); p++) {
       char c = path.charAt(p);
-      java.util.Arrays.fill(next, false);
+      java.util.Arrays.fill(nextAt, false);
+      java.util.Arrays.fill(nextInside, false);
       boolean any = false;
       for (int s = 0; s < n; s++) {
-        if (!current[s]) {
+        if (!at[s] && !inside[s]) {
           continue;
         }
         Element e = elements[s];
         switch (e.kind()) {
           case STAR:
             if (!isSeparator(c)) {
-              next[s] = true;
+              nextAt[s] = true;
               any = true;
             }
             break;
           case ANY_DEPTH:
-            next[s] = true;
+            nextAt[s] = true;
             any = true;
             break;
           case ANY_SEGMENTS:
-            next[s] = true;
+            nextInside[s] = true;
             if (isSeparator(c)) {
-              next[s + 1] = true;
+              nextAt[s + 1] = true;
             }
             any = true;
             break;
           default:
-            if (e.accepts(c)) {
-              next[s + 1] = true;
+            if (at[s] && e.accepts(c)) {
+              nextAt[s + 1] = true;
               any = true;
             }
         }
@@ -181,12 +186,15 @@ final class PathGlob {
       if (!any) {
         return false;
       }
-      close(next);
-      boolean[] swap = current;
-      current = next;
-      next = swap;
+      close(nextAt);
+      boolean[] swap = at;
+      at = nextAt;
+      nextAt = swap;
+      swap = inside;
+      inside = nextInside;
+      nextInside = swap;
     }
-    return current[n];
+    return at[n];
   }
 
   /** Adds the states reachable without reading a character: past any wildcard that may match nothing. */
