@@ -153,6 +153,11 @@ public final class Policy {
     }
   }
 
+  /** The expression in canonical syntax (no comments, minimal parentheses); for tests and logs. */
+  String canonical() {
+    return expression.describe();
+  }
+
   /** The policy text. */
   @Override
   public String toString() {

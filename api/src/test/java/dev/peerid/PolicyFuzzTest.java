@@ -38,7 +38,21 @@ class PolicyFuzzTest {
       return;
     }
     assertEquals(text, policy.text());
+    Policy canonical = policy;
+    try {
+      // The canonical form adds blanks around operators, so a compact text near the size limit may
+      // not have one that fits.
+      if (policy.canonical().length() <= PolicyParser.MAX_LENGTH) {
+        canonical = Policy.parse(policy.canonical());
+      }
+    } catch (PolicyParseException e) {
+      throw new AssertionError("canonical form does not parse: " + policy.canonical(), e);
+    }
+    assertEquals(policy.canonical(), canonical.canonical());
+    assertEquals(policy.needsSha256(), canonical.needsSha256());
     for (PeerIdentity peer : PEERS) {
+      assertEquals(policy.evaluate(peer).toString(), canonical.evaluate(peer).toString(),
+          () -> "canonical form judges differently: " + policy.canonical());
       Verdict v = policy.evaluate(peer);
       assertNotNull(v);
       if (!v.isAllowed()) {

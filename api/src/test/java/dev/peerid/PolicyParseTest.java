@@ -43,9 +43,9 @@ class PolicyParseTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "''                          | 1 | 1  | empty policy",
-      "'   # only a comment\n'     | 2 | 1  | empty policy",
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "``                          | 1 | 1  | empty policy",
+      "`   # only a comment\n`     | 2 | 1  | empty policy",
       "signed and                  | 1 | 11 | expected 'not', '(' or a predicate",
       "(signed                     | 1 | 8  | expected 'by', 'and', 'or' or ')' but found end of policy",
       "signed)                     | 1 | 7  | expected 'by', 'and', 'or' or end of policy but found ')'",
@@ -88,7 +88,6 @@ class PolicyParseTest {
       "entitlement                 | 1 | 12 | expected a string in double quotes (an entitlement key)",
       "entitlement \"\"            | 1 | 13 | empty string",
       "signed && uid = 0           | 1 | 8  | unexpected character '&' (U+0026); write 'and'",
-      "signed || uid = 0           | 1 | 8  | write 'or'",
       "!signed                     | 1 | 1  | write 'not' to negate",
       "signed by 'vendor'          | 1 | 11 | strings use double quotes",
       "not                         | 1 | 4  | expected 'not', '(' or a predicate",
@@ -105,6 +104,7 @@ class PolicyParseTest {
     error("path = \"/a\u0000b\"", 1, 11, "control character U+0000 in string");
     error("path = \"/a\nb\"", 1, 8, "unterminated string");
     error("signed \u00e9", 1, 8, "unexpected character U+00E9");
+    error("signed || uid = 0", 1, 8, "unexpected character '|' (U+007C); write 'or'");
   }
 
   @Test
@@ -138,7 +138,21 @@ class PolicyParseTest {
     PeerIdentity p = TestPeers.running().path("/opt/we\"ird\\path").build();
     allowed("  # leading comment\n\tpath = \"/opt/we\\\"ird\\\\path\"   # trailing\n\n", p);
     allowed("signed#no space needed\nand(uid=1000)and(gid!=0)", TestPeers.running().build());
-    allowed("uid in[1000]and certificate 0[sha256]=\"x\" or signed", TestPeers.running().build());
+    allowed("uid in[1000]and certificate 0[subject.CN]=\"x\" or signed", TestPeers.running().build());
+  }
+
+  @Test
+  void hashInsideAStringIsNotAComment() {
+    allowed("path = \"/opt/#1/client\" # the vendor's odd directory", TestPeers.running().path("/opt/#1/client")
+        .build());
+  }
+
+  @Test
+  void canonicalFormUsesMinimalParentheses() {
+    assertEquals("signed and (uid = 0 or not (gid = 1 and user = \"a\\\"b\")) or platform = linux",
+        policy("((signed) and (uid=0 or not(gid=1 and user=\"a\\\"b\"))) or (platform = linux) # c").canonical());
+    assertEquals("uid in [1, 7, 9]", policy("uid in [9,07,1]").canonical());
+    assertEquals("identifier = \"x\"", policy("identifier \"x\"").canonical());
   }
 
   @Test
