@@ -50,6 +50,11 @@ final class ExecutablePredicates {
     }
 
     @Override
+    public byte[] expected() {
+      return expected.clone();
+    }
+
+    @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
       Optional<Digest> digest = identity.executable().sha256();
       if (digest.isEmpty()) {

@@ -76,7 +76,8 @@ import java.util.Objects;
  *       names {@code interpreter};
  *   <li>is traced by a debugger, unless the policy names {@code traced};
  *   <li>has injected libraries, unless the policy names {@code injected};
- *   <li>has a valid Apple code signature without the hardened runtime, unless the policy names
+ *   <li>has a valid Apple code signature that does not enable the hardened runtime (its
+ *       {@code hardenedRuntime} attribute is {@code "false"}), unless the policy names
  *       {@code hardened};
  *   <li>has a valid Apple code signature granting {@code com.apple.security.get-task-allow},
  *       {@code com.apple.security.cs.disable-library-validation} or
@@ -105,6 +106,8 @@ public final class Policy {
   /**
    * Parses a policy.
    *
+   * @param text the policy, at most 64 KiB
+   * @return the parsed policy, ready to evaluate any number of identities from any thread
    * @throws PolicyParseException when the text is not a policy: the message names the line, the
    *     column and what was expected
    */
@@ -126,6 +129,9 @@ public final class Policy {
   /**
    * Decides about a peer: allowed when the expression holds and no secure default denies. Never
    * throws: an identity that cannot be judged is denied with a reason.
+   *
+   * @param identity the peer (null gives a denial)
+   * @return allow with the clauses that held, or deny with every failed clause and default
    */
   public Verdict evaluate(PeerIdentity identity) {
     if (identity == null) {

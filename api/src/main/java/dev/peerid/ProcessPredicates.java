@@ -102,6 +102,11 @@ final class ProcessPredicates {
     }
 
     @Override
+    public long[] sortedValues() {
+      return sortedValues.clone();
+    }
+
+    @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
       Optional<PolicyOutcome> noProcess = unlessProcess(describe(), id.keyword, identity);
       if (noProcess.isPresent()) {

@@ -24,7 +24,9 @@ class PolicyParseTest {
 
   @Test
   void misspelledWordAfterAPredicate() {
-    error("signed sigend", 1, 8, "expected 'by', 'and', 'or' or end of policy but found 'sigend'");
+    PolicyParseException e = parseError("signed sigend");
+    assertEquals("1:8: expected 'by', 'and', 'or' or end of policy but found 'sigend'", e.getMessage());
+    assertEquals("expected 'by', 'and', 'or' or end of policy but found 'sigend'", e.problem());
   }
 
   @Test
