@@ -94,7 +94,8 @@ interface PolicyExpr {
         return PolicyOutcome.fails("'" + abbreviate(operand.describe()) + "' holds but the policy requires it not to: "
             + String.join("; ", inner.reasons()));
       }
-      return PolicyOutcome.holds(abbreviate(describe()) + " (" + String.join("; ", inner.reasons()) + ")");
+      // Kept short: an allow only needs to say which clause held.
+      return PolicyOutcome.holds(abbreviate(describe()) + " (" + abbreviate(String.join("; ", inner.reasons())) + ")");
     }
 
     @Override

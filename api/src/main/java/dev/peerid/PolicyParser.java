@@ -311,7 +311,11 @@ final class PolicyParser {
   private String expectText(String what) throws PolicyParseException {
     if (current.kind() != Kind.STRING) {
       expected.add("a string in double quotes (" + what + ")");
-      throw unexpected();
+      PolicyParseException e = unexpected();
+      if (current.kind() == Kind.WORD && !current.text().equals("and") && !current.text().equals("or")) {
+        return failWithHint(e, " (write it in double quotes: \"" + current.text() + "\")");
+      }
+      throw e;
     }
     if (current.text().isEmpty()) {
       throw error("empty string: expected " + what);
@@ -319,6 +323,10 @@ final class PolicyParser {
     String value = current.text();
     advance();
     return value;
+  }
+
+  private static String failWithHint(PolicyParseException e, String hint) throws PolicyParseException {
+    throw new PolicyParseException(e.problem() + hint, e.line(), e.column());
   }
 
   private void expectEquals() throws PolicyParseException {

@@ -53,7 +53,7 @@ class PolicyParseTest {
       "signed)                     | 1 | 7  | expected 'by', 'and', 'or' or end of policy but found ')'",
       "()                          | 1 | 2  | expected 'not', '(' or a predicate",
       "signed by                   | 1 | 10 | expected a string in double quotes (the name of a trust entry)",
-      "signed by vendor            | 1 | 11 | but found 'vendor'",
+      "signed by vendor            | 1 | 11 | but found 'vendor' (write it in double quotes: \"vendor\")",
       "signed by \"\"              | 1 | 11 | empty string",
       "signed by \"vendor          | 1 | 11 | unterminated string",
       "signed by \"a\\tb\"         | 1 | 13 | unknown escape",
