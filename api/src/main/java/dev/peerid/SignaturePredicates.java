@@ -191,7 +191,13 @@ final class SignaturePredicates {
       X509Certificate certificate = chain.get((int) index);
       String which = position.describe(chain.size());
       if (field == CertificateField.SHA256) {
-        String actual = Signer.fingerprint(certificate);
+        String actual;
+        try {
+          actual = Signer.fingerprint(certificate);
+        } catch (IllegalStateException e) {
+          return PolicyOutcome.fails(describe() + " does not hold: " + which + " could not be fingerprinted: "
+              + e.getMessage());
+        }
         boolean same = MessageDigest.isEqual(actual.getBytes(StandardCharsets.US_ASCII),
             expected.getBytes(StandardCharsets.US_ASCII));
         return same ? PolicyOutcome.holds(describe())
@@ -200,7 +206,7 @@ final class SignaturePredicates {
       List<String> values;
       try {
         values = CertificateSubject.values(certificate, field.attributeType);
-      } catch (InvalidNameException e) {
+      } catch (InvalidNameException | IllegalArgumentException e) {
         return PolicyOutcome.fails(describe() + " does not hold: the subject of " + which
             + " could not be read: " + e.getMessage());
       }

@@ -22,6 +22,7 @@ class PolicyCertificateTest {
   private static X509Certificate root;
   private static X509Certificate leaf;
   private static X509Certificate multi;
+  private static X509Certificate mail;
 
   @BeforeAll
   static void makeCertificates() throws Exception {
@@ -30,6 +31,7 @@ class PolicyCertificateTest {
     root = certs.selfSigned("root", "/O=Test Root Org/CN=Test Root CA");
     leaf = certs.issued("leaf", "/O=Vendor Ltd/OU=TEAM123456/OU=Tools/CN=Vendor Client", "root");
     multi = certs.selfSigned("multi", "/O=MV Org/CN=Multi Client+OU=MV12345678", "-multivalue-rdn");
+    mail = certs.selfSigned("mail", "/emailAddress=dev@vendor.example/OU=MAIL12345/CN=Mail \\, Client");
   }
 
   private static PeerIdentity signedWith(List<X509Certificate> chain) {
@@ -92,6 +94,15 @@ class PolicyCertificateTest {
     allowed("certificate leaf[subject.CN] = \"Multi Client\"", p);
     allowed("certificate leaf[subject.O] = \"MV Org\"", p);
     denied("certificate leaf[subject.OU] = \"Multi Client\"", p);
+  }
+
+  @Test
+  void attributesWithoutAStringFormAndEscapedValues() {
+    // RFC 2253 prints emailAddress as an OID with a hex value; it is skipped, the rest still reads.
+    PeerIdentity p = signedWith(List.of(mail));
+    allowed("certificate leaf[subject.OU] = \"MAIL12345\"", p);
+    allowed("certificate leaf[subject.CN] = \"Mail , Client\"", p);
+    reasonContains(denied("certificate leaf[subject.O] = \"dev@vendor.example\"", p), "no O in its subject");
   }
 
   @Test
