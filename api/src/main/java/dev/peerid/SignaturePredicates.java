@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
 
@@ -307,10 +306,5 @@ final class SignaturePredicates {
       }
     }
     return false;
-  }
-
-  /** Lower-case hex, the form fingerprints are compared in. */
-  static String normalizeHex(String hex) {
-    return hex.toLowerCase(Locale.ROOT);
   }
 }
