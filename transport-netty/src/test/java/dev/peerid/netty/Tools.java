@@ -49,6 +49,18 @@ final class Tools {
     return null;
   }
 
+  /** The policy language. */
+  static void requirePolicy() {
+    boolean policy;
+    try {
+      Policy.parse("signed");
+      policy = true;
+    } catch (PolicyParseException | RuntimeException e) {
+      policy = false;
+    }
+    require(policy, "the policy language");
+  }
+
   /** The Linux backend and the policy language, written by other work in progress. */
   static void requireBackendAndPolicy() {
     boolean backend = false;

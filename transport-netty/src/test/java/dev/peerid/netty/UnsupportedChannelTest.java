@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class UnsupportedChannelTest {
   @Test
   void aChannelWithoutASocketIsDeniedAndClosed() throws Exception {
-    // needs no backend: the handler finds no socket before it asks one
+    Tools.requirePolicy(); // and no backend: the handler finds no socket before it asks one
     List<Object> seen = new ArrayList<>();
     try (PeerVerifier v = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(Policy.parse("signed")).build()) {
       EmbeddedChannel ch = new EmbeddedChannel();
