@@ -13,7 +13,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -262,15 +261,18 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   }
 
   private void allow(ChannelHandlerContext ctx, PeerSession s, Verdict verdict) {
-    decided = true;
-    allowed = true;
-    session = s;
     Channel ch = ctx.channel();
     PeerIdentity identity = verdict.identity().orElseThrow();
     if (!ch.attr(AUTHENTICATED).compareAndSet(null, new Authenticated(identity, s))) {
+      // the identity is set once; a second handler must not replace it with its own
       closeQuietly(s);
-      throw new IllegalStateException("a channel was authenticated twice: is a second PeerAuthenticationHandler in the pipeline?");
+      deny(ctx, PeerAuthenticationEvent.denied("the channel was already authenticated: "
+          + "is a second PeerAuthenticationHandler in the pipeline?", null));
+      return;
     }
+    decided = true;
+    allowed = true;
+    session = s;
     ch.closeFuture().addListener(f -> closeQuietly(s));
     ctx.fireUserEventTriggered(PeerAuthenticationEvent.of(verdict));
     boolean replayed = !held.isEmpty();
