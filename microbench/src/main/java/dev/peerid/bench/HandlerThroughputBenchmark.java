@@ -1,5 +1,7 @@
 package dev.peerid.bench;
 
+import dev.peerid.PeerHandle;
+import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
@@ -26,6 +28,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * New connections per second to an epoll Unix-socket echo server without and with
@@ -86,6 +92,8 @@ public final class HandlerThroughputBenchmark {
         System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "with handler (warm)", a.perSecond(),
             a.percentile(0.5), a.percentile(0.99));
         System.out.printf("  ratio with/without: %.2f (goal >= 0.70)%n", a.perSecond() / p.perSecond());
+        System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us%n",
+            verifierOnly(verifier, dir.resolve("direct.sock")));
         System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us%n",
             a.percentile(0.5) - p.percentile(0.5), a.percentile(0.99) - p.percentile(0.99));
         plain.close().sync();
@@ -175,6 +183,29 @@ public final class HandlerThroughputBenchmark {
       k += counts[t];
     }
     return new Result(total / elapsed, all);
+  }
+
+  /** Cost of one warm verification without Netty: backend attach, cache hit, policy, close. */
+  private static double verifierOnly(PeerVerifier verifier, Path socket) throws Exception {
+    try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socket));
+        AFUNIXSocket client = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
+        AFUNIXSocket accepted = server.accept()) {
+      int fd = FileDescriptorCast.using(accepted.getFileDescriptor()).as(Integer.class);
+      double best = Double.MAX_VALUE;
+      for (int round = 0; round < 3; round++) {
+        int n = 20_000;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          try (PeerSession s = verifier.open(PeerHandle.socket(fd))) {
+            if (!s.verdict().isAllowed()) {
+              throw new IllegalStateException("denied: " + s.verdict());
+            }
+          }
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e3 / n);
+      }
+      return best;
+    }
   }
 
   private static Result merge(List<Result> runs) {
