@@ -1,0 +1,60 @@
+package dev.peerid.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Command-line mistakes give a clear message and a distinct exit status; nothing is started. */
+class BrokerMainTest {
+  @TempDir
+  Path dir;
+
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return BrokerMain.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void usageMistakesExitWith2() {
+    assertEquals(2, run());
+    assertEquals(2, run("bogus"));
+    assertTrue(err().contains("unknown command 'bogus'"), err());
+    assertEquals(2, run("serve"));
+    assertTrue(err().contains("--socket PATH is required"), err());
+    assertEquals(2, run("serve", "--socket"));
+    assertTrue(err().contains("--socket needs a value"), err());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--socket-mode", "777x"));
+    assertTrue(err().contains("socket mode must be octal"), err());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--revoke", "nonsense"));
+    assertTrue(err().contains("--revoke: "), err());
+  }
+
+  @Test
+  void aBadPolicyOrConfigNamesTheProblem() throws Exception {
+    Tools.requirePolicy();
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--policy", "signed by"));
+    assertTrue(err().contains("--policy: "), err());
+    Path config = dir.resolve("broker.conf");
+    Files.writeString(config, "connect signed\nroute GET /x frobnicate\n");
+    assertEquals(1, run("serve", "--socket", dir.resolve("s").toString(), "--config", config.toString()));
+    assertTrue(err().contains(config + " line 2: "), err());
+    Files.writeString(config, "connect signed\n");
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--config", config.toString(),
+        "--policy", "signed"));
+    assertTrue(err().contains("either with --policy or in the config file"), err());
+    assertTrue(Files.notExists(dir.resolve("s")), "nothing was started");
+  }
+}
