@@ -1,0 +1,166 @@
+package dev.peerid.linux;
+
+import dev.peerid.FileIdentity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads what the backend needs from {@code /proc/<pid>}. The executable is always reached through
+ * the {@code exe} magic link, which names the inode the process actually runs even when its path
+ * was replaced or deleted.
+ */
+final class ProcFs {
+  /** /proc/<pid>/status and stat are a few KiB; anything longer is not a process file. */
+  private static final int MAX_SMALL_FILE = 64 * 1024;
+  /** An environment entry is at most MAX_ARG_STRLEN (32 pages) long. */
+  private static final int MAX_ENV_ENTRY = 128 * 1024;
+  private static final String[] INJECTING_VARIABLES = {"LD_PRELOAD=", "LD_AUDIT="};
+
+  private final Path root;
+
+  ProcFs(Path root) {
+    this.root = root;
+  }
+
+  static ProcFs system() {
+    return new ProcFs(Path.of("/proc"));
+  }
+
+  /** The magic link to the running executable; read it, never resolve it to a path and reopen. */
+  Path exe(long pid) {
+    return root.resolve(Long.toString(pid)).resolve("exe");
+  }
+
+  /** The path the kernel reports for the executable (ends in " (deleted)" when unlinked). */
+  String exePath(long pid) throws IOException {
+    return Files.readSymbolicLink(exe(pid)).toString();
+  }
+
+  /** The identity of the running inode: stat() follows the magic link to it. */
+  FileIdentity exeIdentity(long pid) throws IOException {
+    return identity(exe(pid));
+  }
+
+  static FileIdentity identity(Path file) throws IOException {
+    Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
+    return new FileIdentity(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
+        ((Number) a.get("size")).longValue(), nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")));
+  }
+
+  private static long nanos(Object time) {
+    return time instanceof FileTime t ? t.to(TimeUnit.NANOSECONDS) : 0;
+  }
+
+  /** The facts of {@code /proc/<pid>/status} the backend uses. */
+  record Status(long tracerPid, long euid, long egid, List<Long> groups) {}
+
+  Status status(long pid) throws IOException {
+    String text = readSmall(root.resolve(Long.toString(pid)).resolve("status"));
+    long tracer = -1;
+    long euid = -1;
+    long egid = -1;
+    List<Long> groups = List.of();
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        continue;
+      }
+      String key = line.substring(0, colon);
+      String[] values = line.substring(colon + 1).trim().split("\\s+");
+      switch (key) {
+        case "TracerPid" -> tracer = number(values, 0);
+        case "Uid" -> euid = number(values, 1); // real, effective, saved, fs
+        case "Gid" -> egid = number(values, 1);
+        case "Groups" -> groups = numbers(values);
+        default -> { }
+      }
+    }
+    if (tracer < 0 || euid < 0 || egid < 0) {
+      throw new IOException("unexpected format of /proc/" + pid + "/status");
+    }
+    return new Status(tracer, euid, egid, groups);
+  }
+
+  /** Field 22 of {@code /proc/<pid>/stat}: start time in clock ticks after boot. */
+  long startTime(long pid) throws IOException {
+    String text = readSmall(root.resolve(Long.toString(pid)).resolve("stat"));
+    // the command name (field 2) is in parentheses and may itself contain ") " and spaces
+    int close = text.lastIndexOf(')');
+    if (close < 0) {
+      throw new IOException("unexpected format of /proc/" + pid + "/stat");
+    }
+    String[] fields = text.substring(close + 1).trim().split("\\s+");
+    // fields[0] is field 3 (state), so field 22 is fields[19]
+    if (fields.length < 20) {
+      throw new IOException("unexpected format of /proc/" + pid + "/stat");
+    }
+    try {
+      return Long.parseLong(fields[19]);
+    } catch (NumberFormatException e) {
+      throw new IOException("unexpected start time in /proc/" + pid + "/stat: " + fields[19], e);
+    }
+  }
+
+  /**
+   * Libraries forced into the process by the dynamic loader's environment ({@code LD_PRELOAD},
+   * {@code LD_AUDIT}), as {@code "LD_PRELOAD=/path/lib.so"} entries. Reads the environment the
+   * process was started with, streaming it (it may be megabytes). Empty when it cannot be read
+   * (another user's process without CAP_SYS_PTRACE).
+   */
+  List<String> injectedLibraries(long pid) {
+    List<String> out = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(root.resolve(Long.toString(pid)).resolve("environ"))) {
+      EnvironScanner.scan(in, MAX_ENV_ENTRY, entry -> {
+        for (String variable : INJECTING_VARIABLES) {
+          if (entry.startsWith(variable)) {
+            String value = entry.substring(variable.length());
+            for (String lib : value.split("[:\\s]+")) {
+              if (!lib.isEmpty()) {
+                out.add(variable + lib);
+              }
+            }
+          }
+        }
+      });
+    } catch (IOException e) {
+      // unreadable (another user's process, or it exited): nothing can be said
+    }
+    return out;
+  }
+
+  private static String readSmall(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_SMALL_FILE);
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static long number(String[] values, int index) throws IOException {
+    if (index >= values.length) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(values[index]);
+    } catch (NumberFormatException e) {
+      throw new IOException("unexpected number in /proc status: " + values[index], e);
+    }
+  }
+
+  private static List<Long> numbers(String[] values) throws IOException {
+    List<Long> out = new ArrayList<>(values.length);
+    for (int i = 0; i < values.length; i++) {
+      if (!values[i].isEmpty()) {
+        out.add(number(values, i));
+      }
+    }
+    return out;
+  }
+}
