@@ -77,4 +77,16 @@ final class Tools {
     }
     return text;
   }
+
+  /** Runs a command and returns its trimmed output (fails the test when it fails). */
+  static String runQuietly(String... command) {
+    try {
+      return run(List.of(command)).trim();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
 }
