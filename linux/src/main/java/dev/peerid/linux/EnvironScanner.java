@@ -1,44 +1,78 @@
 package dev.peerid.linux;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Splits a NUL-separated environment block into entries while streaming it, so that a process
- * with a huge environment costs bounded memory. Entries longer than the limit are truncated (the
- * kernel caps one entry at MAX_ARG_STRLEN anyway) but still reported, so a long LD_PRELOAD is seen.
+ * Finds the entries of a NUL-separated environment block that start with given prefixes, while
+ * streaming it: a huge environment costs bounded memory, and entries that cannot match are
+ * skipped byte by byte without being copied. A matching entry longer than the limit is cut at the
+ * limit (the kernel caps one entry at MAX_ARG_STRLEN anyway) but still reported.
  */
 final class EnvironScanner {
   private EnvironScanner() {}
 
-  static void scan(InputStream in, int maxEntry, Consumer<String> entries) throws IOException {
+  static void scan(InputStream in, int maxEntry, List<String> prefixes, Consumer<String> matches) throws IOException {
+    byte[][] wanted = new byte[prefixes.size()][];
+    for (int i = 0; i < wanted.length; i++) {
+      wanted[i] = prefixes.get(i).getBytes(StandardCharsets.UTF_8);
+    }
     byte[] buf = new byte[8192];
-    ByteArrayOutputStream entry = new ByteArrayOutputStream();
+    byte[] entry = new byte[64];
+    int length = 0;
+    boolean skipping = false;
     int n;
     while ((n = in.read(buf)) > 0) {
-      int start = 0;
       for (int i = 0; i < n; i++) {
-        if (buf[i] == 0) {
-          append(entry, buf, start, i - start, maxEntry);
-          entries.accept(entry.toString(StandardCharsets.UTF_8));
-          entry.reset();
-          start = i + 1;
+        byte b = buf[i];
+        if (b == 0) {
+          if (!skipping && length > 0 && startsWithAny(entry, length, wanted)) {
+            matches.accept(new String(entry, 0, length, StandardCharsets.UTF_8));
+          }
+          length = 0;
+          skipping = false;
+          continue;
+        }
+        if (skipping) {
+          continue;
+        }
+        if (length < maxEntry) {
+          if (length == entry.length) {
+            entry = Arrays.copyOf(entry, Math.min(maxEntry, entry.length * 2));
+          }
+          entry[length++] = b;
+        }
+        if (!couldMatch(entry, length, wanted)) {
+          skipping = true;
         }
       }
-      append(entry, buf, start, n - start, maxEntry);
     }
-    if (entry.size() > 0) {
-      entries.accept(entry.toString(StandardCharsets.UTF_8));
+    if (!skipping && length > 0 && startsWithAny(entry, length, wanted)) {
+      matches.accept(new String(entry, 0, length, StandardCharsets.UTF_8));
     }
   }
 
-  private static void append(ByteArrayOutputStream entry, byte[] buf, int off, int len, int max) {
-    int room = max - entry.size();
-    if (room > 0) {
-      entry.write(buf, off, Math.min(room, len));
+  /** True while the bytes so far agree with some prefix (or already contain one). */
+  private static boolean couldMatch(byte[] entry, int length, byte[][] wanted) {
+    for (byte[] w : wanted) {
+      int common = Math.min(length, w.length);
+      if (Arrays.equals(entry, 0, common, w, 0, common)) {
+        return true;
+      }
     }
+    return false;
+  }
+
+  private static boolean startsWithAny(byte[] entry, int length, byte[][] wanted) {
+    for (byte[] w : wanted) {
+      if (length >= w.length && Arrays.equals(entry, 0, w.length, w, 0, w.length)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

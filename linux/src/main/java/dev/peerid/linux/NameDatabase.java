@@ -13,25 +13,31 @@ import java.util.Optional;
 /**
  * Names for numeric ids from a colon-separated database ({@code /etc/passwd}, {@code /etc/group}:
  * {@code name:password:id:...}). Parsed again only when the file's identity changes. Only local
- * files are read: names served by NSS modules (LDAP, sssd) are not resolved.
+ * files are read: names served by NSS modules (LDAP, sssd) are not resolved. The file is checked
+ * for changes at most once per {@code recheck} interval (a stat costs as much as the rest of a
+ * cached peer lookup), so a renamed account shows up within a second.
  */
 final class NameDatabase {
   /** Bigger than any sane local account file; a larger one is not parsed at all. */
   private static final int MAX_BYTES = 16 * 1024 * 1024;
 
-  private final Path file;
-  private volatile Snapshot snapshot = new Snapshot(null, Map.of());
+  private static final long DEFAULT_RECHECK_NANOS = 1_000_000_000L;
 
-  NameDatabase(Path file) {
+  private final Path file;
+  private final long recheckNanos;
+  private volatile Snapshot snapshot = new Snapshot(null, Map.of(), 0);
+
+  NameDatabase(Path file, long recheckNanos) {
     this.file = file;
+    this.recheckNanos = recheckNanos;
   }
 
   static NameDatabase users() {
-    return new NameDatabase(Path.of("/etc/passwd"));
+    return new NameDatabase(Path.of("/etc/passwd"), DEFAULT_RECHECK_NANOS);
   }
 
   static NameDatabase groups() {
-    return new NameDatabase(Path.of("/etc/group"));
+    return new NameDatabase(Path.of("/etc/group"), DEFAULT_RECHECK_NANOS);
   }
 
   /** The name of this id, where the file lists it. */
@@ -43,17 +49,23 @@ final class NameDatabase {
   }
 
   private Snapshot current() {
+    Snapshot s = snapshot;
+    long t = System.nanoTime();
+    if (s.identity != null && t - s.checkedAt < recheckNanos) {
+      return s;
+    }
     FileIdentity now;
     try {
       now = ProcFs.identity(file);
     } catch (IOException | RuntimeException e) {
-      return new Snapshot(null, Map.of());
+      return new Snapshot(null, Map.of(), t);
     }
-    Snapshot s = snapshot;
     if (now.equals(s.identity)) {
-      return s;
+      Snapshot same = new Snapshot(s.identity, s.names, t);
+      snapshot = same;
+      return same;
     }
-    Snapshot fresh = new Snapshot(now, parse());
+    Snapshot fresh = new Snapshot(now, parse(), t);
     snapshot = fresh;
     return fresh;
   }
@@ -93,5 +105,5 @@ final class NameDatabase {
     return Map.copyOf(names);
   }
 
-  private record Snapshot(FileIdentity identity, Map<Long, String> names) {}
+  private record Snapshot(FileIdentity identity, Map<Long, String> names, long checkedAt) {}
 }

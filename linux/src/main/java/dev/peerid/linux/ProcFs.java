@@ -22,7 +22,7 @@ final class ProcFs {
   private static final int MAX_SMALL_FILE = 64 * 1024;
   /** An environment entry is at most MAX_ARG_STRLEN (32 pages) long. */
   private static final int MAX_ENV_ENTRY = 128 * 1024;
-  private static final String[] INJECTING_VARIABLES = {"LD_PRELOAD=", "LD_AUDIT="};
+  private static final List<String> INJECTING_VARIABLES = List.of("LD_PRELOAD=", "LD_AUDIT=");
 
   private final Path root;
 
@@ -46,6 +46,7 @@ final class ProcFs {
 
   /** The identity of the running inode: stat() follows the magic link to it. */
   FileIdentity exeIdentity(long pid) throws IOException {
+    // a native statx is no cheaper: resolving the magic link in the kernel is the cost
     return identity(exe(pid));
   }
 
@@ -68,20 +69,23 @@ final class ProcFs {
     long euid = -1;
     long egid = -1;
     List<Long> groups = List.of();
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon < 0) {
-        continue;
+    // hand-rolled line scan: this runs on every verification, and regex splitting costs more than the read
+    int pos = 0;
+    while (pos < text.length()) {
+      int end = text.indexOf('\n', pos);
+      if (end < 0) {
+        end = text.length();
       }
-      String key = line.substring(0, colon);
-      String[] values = line.substring(colon + 1).trim().split("\\s+");
-      switch (key) {
-        case "TracerPid" -> tracer = number(values, 0);
-        case "Uid" -> euid = number(values, 1); // real, effective, saved, fs
-        case "Gid" -> egid = number(values, 1);
-        case "Groups" -> groups = numbers(values);
-        default -> { }
+      if (text.startsWith("TracerPid:", pos)) {
+        tracer = field(text, pos + 10, end, 0);
+      } else if (text.startsWith("Uid:", pos)) {
+        euid = field(text, pos + 4, end, 1); // real, effective, saved, fs
+      } else if (text.startsWith("Gid:", pos)) {
+        egid = field(text, pos + 4, end, 1);
+      } else if (text.startsWith("Groups:", pos)) {
+        groups = fields(text, pos + 7, end);
       }
+      pos = end + 1;
     }
     if (tracer < 0 || euid < 0 || egid < 0) {
       throw new IOException("unexpected format of /proc/" + pid + "/status");
@@ -118,7 +122,7 @@ final class ProcFs {
   List<String> injectedLibraries(long pid) {
     List<String> out = new ArrayList<>();
     try (InputStream in = Files.newInputStream(root.resolve(Long.toString(pid)).resolve("environ"))) {
-      EnvironScanner.scan(in, MAX_ENV_ENTRY, entry -> {
+      EnvironScanner.scan(in, MAX_ENV_ENTRY, INJECTING_VARIABLES, entry -> {
         for (String variable : INJECTING_VARIABLES) {
           if (entry.startsWith(variable)) {
             String value = entry.substring(variable.length());
@@ -143,22 +147,29 @@ final class ProcFs {
     }
   }
 
-  private static long number(String[] values, int index) throws IOException {
-    if (index >= values.length) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(values[index]);
-    } catch (NumberFormatException e) {
-      throw new IOException("unexpected number in /proc status: " + values[index], e);
-    }
+  /** The index-th whitespace-separated number in text[from, to), or -1 when there are fewer. */
+  private static long field(String text, int from, int to, int index) throws IOException {
+    List<Long> all = fields(text, from, to);
+    return index < all.size() ? all.get(index) : -1;
   }
 
-  private static List<Long> numbers(String[] values) throws IOException {
-    List<Long> out = new ArrayList<>(values.length);
-    for (int i = 0; i < values.length; i++) {
-      if (!values[i].isEmpty()) {
-        out.add(number(values, i));
+  private static List<Long> fields(String text, int from, int to) throws IOException {
+    List<Long> out = new ArrayList<>(4);
+    int i = from;
+    while (i < to) {
+      char c = text.charAt(i);
+      if (c == ' ' || c == '\t') {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < to && text.charAt(i) != ' ' && text.charAt(i) != '\t') {
+        i++;
+      }
+      try {
+        out.add(Long.parseLong(text, start, i, 10));
+      } catch (NumberFormatException e) {
+        throw new IOException("unexpected number in /proc status: " + text.substring(start, i), e);
       }
     }
     return out;

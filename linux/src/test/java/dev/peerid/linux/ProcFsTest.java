@@ -72,13 +72,15 @@ class ProcFsTest {
   @Test
   void environScannerSplitsAcrossBufferBoundariesAndBoundsEntries() throws IOException {
     String big = "A=" + "x".repeat(20_000);
-    byte[] block = (big + "\0LD_PRELOAD=/l.so\0TAIL=1").getBytes(StandardCharsets.UTF_8);
+    String longPreload = "LD_PRELOAD=" + "/y".repeat(10_000);
+    byte[] block = (big + "\0LD_PRELOAD=/l.so\0" + longPreload + "\0LD_PRELOA\0\0LD_AUDIT=/é.so")
+        .getBytes(StandardCharsets.UTF_8);
     List<String> seen = new ArrayList<>();
-    EnvironScanner.scan(new ByteArrayInputStream(block), 1000, seen::add);
-    assertEquals(3, seen.size());
-    assertEquals(1000, seen.get(0).length(), "an over-long entry is cut at the limit");
-    assertEquals("LD_PRELOAD=/l.so", seen.get(1));
-    assertEquals("TAIL=1", seen.get(2));
+    EnvironScanner.scan(new ByteArrayInputStream(block), 1000, List.of("LD_PRELOAD=", "LD_AUDIT="), seen::add);
+    assertEquals(3, seen.size(), seen.toString());
+    assertEquals("LD_PRELOAD=/l.so", seen.get(0));
+    assertEquals(longPreload.substring(0, 1000), seen.get(1), "an over-long entry is cut at the limit");
+    assertEquals("LD_AUDIT=/é.so", seen.get(2), "the last entry needs no NUL");
   }
 
   @Test
@@ -88,12 +90,12 @@ class ProcFsTest {
     assertEquals(Map.of(0L, "root", 1000L, "alice"), names);
     Path passwd = dir.resolve("passwd");
     Files.writeString(passwd, "bob:x:42:42::/:/bin/false\n");
-    NameDatabase db = new NameDatabase(passwd);
+    NameDatabase db = new NameDatabase(passwd, 0);
     assertEquals("bob", db.name(42).orElseThrow());
     Files.writeString(passwd, "carol:x:42:42::/:/bin/false\nlonger line to change the size\n");
     assertEquals("carol", db.name(42).orElseThrow(), "a changed file is read again");
     assertTrue(db.name(-1).isEmpty());
-    assertTrue(new NameDatabase(dir.resolve("missing")).name(0).isEmpty());
+    assertTrue(new NameDatabase(dir.resolve("missing"), 0).name(0).isEmpty());
   }
 
   private static void write(Path root, long pid, String name, String content) throws IOException {
