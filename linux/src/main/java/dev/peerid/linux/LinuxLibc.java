@@ -34,7 +34,6 @@ interface LinuxLibc {
 
   void close(int fd);
 
-
   /** ucred as {@code SO_PEERCRED} reports it: pid 0 when the peer is in a PID namespace we cannot see. */
   record PeerCredentials(long pid, long uid, long gid) {}
 

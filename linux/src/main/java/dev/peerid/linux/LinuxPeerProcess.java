@@ -15,6 +15,7 @@ import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,6 +78,12 @@ final class LinuxPeerProcess implements PeerProcess {
       p.confirmAlive();
       done = true;
       return p;
+    } catch (NoSuchFileException e) {
+      if (Files.isDirectory(proc.exe(pid).getParent())) {
+        throw new PeerIdentificationException("process " + pid + " has no executable to identify "
+            + "(a kernel thread, or a process that is exiting)", e);
+      }
+      throw readFailure(pid, e);
     } catch (IOException e) {
       throw readFailure(pid, e);
     } finally {

@@ -1,10 +1,14 @@
 package dev.peerid.linux;
 
 import dev.peerid.FileIdentity;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -121,7 +125,7 @@ final class ProcFs {
    */
   List<String> injectedLibraries(long pid) {
     List<String> out = new ArrayList<>();
-    try (InputStream in = Files.newInputStream(root.resolve(Long.toString(pid)).resolve("environ"))) {
+    try (InputStream in = open(root.resolve(Long.toString(pid)).resolve("environ"))) {
       EnvironScanner.scan(in, MAX_ENV_ENTRY, INJECTING_VARIABLES, entry -> {
         for (String variable : INJECTING_VARIABLES) {
           if (entry.startsWith(variable)) {
@@ -140,8 +144,23 @@ final class ProcFs {
     return out;
   }
 
+  /**
+   * Opens a /proc file with the lighter FileInputStream (no channel set-up: this is on the path of
+   * every verification), but fails with the precise NIO exceptions the callers tell apart.
+   */
+  private static InputStream open(Path file) throws IOException {
+    try {
+      return new FileInputStream(file.toFile());
+    } catch (FileNotFoundException e) {
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file.toString(), null, e.getMessage());
+      }
+      throw new AccessDeniedException(file.toString(), null, e.getMessage());
+    }
+  }
+
   private static String readSmall(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = open(file)) {
       byte[] bytes = in.readNBytes(MAX_SMALL_FILE);
       return new String(bytes, StandardCharsets.ISO_8859_1);
     }

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.FileDescriptorCast;
 
@@ -353,6 +356,34 @@ class LinuxPeerBackendTest {
     peer.socket.close();
     PeerIdentificationException e = assertThrows(PeerIdentificationException.class, () -> backend.attach(handle));
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void junixsocketChannelHandleIdentifiesThePeer() throws Exception {
+    Path sock = live.dir.resolve("channel.sock");
+    try (AFUNIXServerSocketChannel server = AFUNIXServerSocketChannel.open()) {
+      server.bind(AFUNIXSocketAddress.of(sock.toFile()));
+      Process child = new ProcessBuilder(curl.toString(), "-s", "-m", "60", "--unix-socket", sock.toString(),
+          "http://peer/").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try (AFUNIXSocketChannel channel = server.accept(); PeerProcess p = backend.attach(LinuxPeers.of(channel))) {
+        assertEquals(child.pid(), p.process().pid());
+        assertEquals(curl.toString(), p.executable().path());
+      } finally {
+        child.destroyForcibly();
+        child.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void kernelThreadHasNoExecutableToIdentify() {
+    // pid 2 is kthreadd on a normal boot; in a PID namespace it may be an ordinary process, then skip
+    Path exe = Path.of("/proc/2/exe");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/2")) && !Files.exists(exe),
+        "pid 2 is not a kernel thread here");
+    PeerIdentificationException e = assertThrows(PeerIdentificationException.class,
+        () -> backend.attach(PeerHandle.pid(2)).close());
+    assertTrue(e.getMessage().contains("no executable"), e.getMessage());
   }
 
   @Test
