@@ -68,7 +68,10 @@ final class ProcFs {
   record Status(long tracerPid, long euid, long egid, List<Long> groups) {}
 
   Status status(long pid) throws IOException {
-    String text = readSmall(root.resolve(Long.toString(pid)).resolve("status"));
+    return parseStatus(pid, readSmall(root.resolve(Long.toString(pid)).resolve("status")));
+  }
+
+  static Status parseStatus(long pid, String text) throws IOException {
     long tracer = -1;
     long euid = -1;
     long egid = -1;
@@ -99,7 +102,10 @@ final class ProcFs {
 
   /** Field 22 of {@code /proc/<pid>/stat}: start time in clock ticks after boot. */
   long startTime(long pid) throws IOException {
-    String text = readSmall(root.resolve(Long.toString(pid)).resolve("stat"));
+    return parseStartTime(pid, readSmall(root.resolve(Long.toString(pid)).resolve("stat")));
+  }
+
+  static long parseStartTime(long pid, String text) throws IOException {
     // the command name (field 2) is in parentheses and may itself contain ") " and spaces
     int close = text.lastIndexOf(')');
     if (close < 0) {
