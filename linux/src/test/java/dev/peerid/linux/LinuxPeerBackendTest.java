@@ -85,6 +85,7 @@ class LinuxPeerBackendTest {
     assertTrue(backend.isSupported(), () -> "unsupported: " + backend.unavailabilityCause());
     assertTrue(backend.unavailabilityCause().isEmpty());
     backend.ensureSupported();
+    assertTrue(imaVerifier().isPresent(), "the IMA verifier of this module is found the way the backend finds it");
   }
 
   @Test
@@ -108,14 +109,9 @@ class LinuxPeerBackendTest {
 
       VerifiedExecutable v = p.verifyExecutable(context());
       assertEquals(Optional.empty(), v.interpreter());
-      if (imaVerifier().isPresent()) {
-        assertEquals(SignatureStatus.VALID, v.signature().status(), v.signature().toString());
-        assertEquals(SignatureFormat.IMA, v.signature().format());
-      } else {
-        // until the IMA verifier lands: the backend says plainly that nothing was checked
-        assertEquals(SignatureStatus.UNSIGNED, v.signature().status());
-        assertTrue(v.signature().reasons().get(0).contains("no IMA verifier"), v.signature().toString());
-      }
+      assertEquals(SignatureStatus.VALID, v.signature().status(), v.signature().toString());
+      assertEquals(SignatureFormat.IMA, v.signature().format());
+      assertEquals("live-test", v.signature().signer().orElseThrow().trustName().orElseThrow());
       p.confirmUnchanged();
     }
   }
@@ -139,9 +135,7 @@ class LinuxPeerBackendTest {
     try (PeerProcess p = backend.attach(PeerHandle.socket(peer.fd()))) {
       VerifiedExecutable v = p.verifyExecutable(context());
       assertEquals(Optional.of("python"), v.interpreter());
-      if (imaVerifier().isPresent()) {
-        assertEquals(SignatureStatus.VALID, v.signature().status(), "signed, yet an interpreter: " + v.signature());
-      }
+      assertEquals(SignatureStatus.VALID, v.signature().status(), "signed, yet an interpreter: " + v.signature());
     }
   }
 
@@ -154,6 +148,7 @@ class LinuxPeerBackendTest {
       assertTrue(p.executable().path().endsWith("/vendor-helper"), p.executable().path());
       VerifiedExecutable v = p.verifyExecutable(context());
       assertEquals(Optional.of("python"), v.interpreter(), "a renamed python is still python");
+      assertEquals(SignatureStatus.VALID, v.signature().status(), "the sidecar signs it: " + v.signature());
     }
   }
 
@@ -217,6 +212,20 @@ class LinuxPeerBackendTest {
   }
 
   @Test
+  void sidecarCopiedFromAnotherSignedFileDoesNotVouchForTheRunningInode() throws Exception {
+    Path client = live.copy(curl, "sidecar-client");
+    Files.write(client, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND); // other bytes than curl
+    LivePeers.Peer peer = live.start(live.curl(client));
+    Path genuine = live.copy(curl, "genuine-client");
+    keys.signSidecar(genuine);
+    Files.copy(Path.of(genuine + ".sig"), Path.of(client + ".sig"));
+    try (PeerProcess p = backend.attach(PeerHandle.socket(peer.fd()))) {
+      VerifiedExecutable v = p.verifyExecutable(context());
+      assertEquals(SignatureStatus.INVALID, v.signature().status(), v.signature().toString());
+    }
+  }
+
+  @Test
   void deletedSignedExecutableIsStillReadThroughProcExe() throws Exception {
     Path client = live.copy(curl, "deleted-client");
     keys.sign(client);
@@ -229,9 +238,7 @@ class LinuxPeerBackendTest {
       assertEquals(running.inode(), p.executable().identity().inode());
       assertEquals(client + " (deleted)", p.executable().path());
       VerifiedExecutable v = p.verifyExecutable(context());
-      if (imaVerifier().isPresent()) {
-        assertEquals(SignatureStatus.VALID, v.signature().status(), "security.ima travels with the inode");
-      }
+      assertEquals(SignatureStatus.VALID, v.signature().status(), "security.ima travels with the inode");
     }
   }
 
