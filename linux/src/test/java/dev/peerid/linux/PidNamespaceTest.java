@@ -28,7 +28,7 @@ class PidNamespaceTest {
     String javaCmd = ProcessHandle.current().info().command().orElse("java");
     Path sock = dir.resolve("ns.sock");
     Process probe = new ProcessBuilder(unshare.toString(), "--pid", "--fork", "--kill-child", javaCmd,
-        "-cp", System.getProperty("java.class.path"), PidNamespaceProbe.class.getName(), sock.toString())
+        "-cp", System.getProperty("java.class.path"), ServerProbe.class.getName(), sock.toString())
         .redirectErrorStream(true).start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8))) {
       String first = out.readLine();

@@ -8,11 +8,12 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
- * A server run by {@link PidNamespaceTest} inside a new PID namespace: its peer (the test JVM, in
- * the parent namespace) has no pid it can see, so SO_PEERCRED reports pid 0.
+ * A one-connection server that tests run in a separate JVM where the test JVM cannot be: inside a
+ * new PID namespace ({@link PidNamespaceTest}) or as another user ({@link UnprivilegedServerTest}).
+ * Prints READY, then ATTACHED or DENIED with the backend's message.
  */
-public final class PidNamespaceProbe {
-  private PidNamespaceProbe() {}
+public final class ServerProbe {
+  private ServerProbe() {}
 
   public static void main(String[] args) throws Exception {
     try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(new File(args[0])))) {
