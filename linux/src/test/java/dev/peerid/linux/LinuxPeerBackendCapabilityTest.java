@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.peerid.PeerHandle;
 import dev.peerid.Platform;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /** The capability probe: a disabled (or non-Linux) backend loads, says why, and refuses to work. */
 class LinuxPeerBackendCapabilityTest {
@@ -33,6 +35,7 @@ class LinuxPeerBackendCapabilityTest {
   }
 
   @Test
+  @EnabledOnOs(OS.LINUX)
   void foreignHandlesAreNotAccepted() {
     LinuxPeerBackend backend = new LinuxPeerBackend();
     PeerHandle foreign = new PeerHandle() { };
