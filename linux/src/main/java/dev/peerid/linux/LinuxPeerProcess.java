@@ -1,6 +1,7 @@
 package dev.peerid.linux;
 
 import dev.peerid.CodeSignature;
+import dev.peerid.Digest;
 import dev.peerid.ExecutableInfo;
 import dev.peerid.FileIdentity;
 import dev.peerid.Interpreters;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -79,6 +81,10 @@ final class LinuxPeerProcess implements PeerProcess {
       done = true;
       return p;
     } catch (NoSuchFileException e) {
+      // gone, a zombie, or a kernel thread: only the last one is worth its own message
+      if (pidfd >= 0 && exitedQuietly(libc, pidfd)) {
+        throw new PeerIdentificationException("process " + pid + " exited", e);
+      }
       if (Files.isDirectory(proc.exe(pid).getParent())) {
         throw new PeerIdentificationException("process " + pid + " has no executable to identify "
             + "(a kernel thread, or a process that is exiting)", e);
@@ -93,8 +99,16 @@ final class LinuxPeerProcess implements PeerProcess {
     }
   }
 
+  private static boolean exitedQuietly(LinuxLibc libc, int pidfd) {
+    try {
+      return libc.hasExited(pidfd);
+    } catch (LinuxLibc.ErrnoException e) {
+      return false;
+    }
+  }
+
   /** Effective ids and supplementary groups. */
-  record Credentials(long uid, long gid, java.util.List<Long> groups) {}
+  record Credentials(long uid, long gid, List<Long> groups) {}
 
   @Override
   public ProcessInfo process() {
@@ -125,7 +139,7 @@ final class LinuxPeerProcess implements PeerProcess {
       interpreter = Interpreters.byPath(executable.path());
     }
     if (interpreter.isEmpty()) {
-      Optional<dev.peerid.Digest> known = verified.sha256().isPresent() ? verified.sha256() : verified.signature().digest();
+      Optional<Digest> known = verified.sha256().isPresent() ? verified.sha256() : verified.signature().digest();
       interpreter = env.interpreters().match(proc.exe(pid), executable.identity(), known);
     }
     // a file that changed while it was read must not be cached under the identity seen at attach

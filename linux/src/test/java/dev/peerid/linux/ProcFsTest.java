@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The /proc parsers, on this process's real /proc and on hostile copies of its files. */
 class ProcFsTest {
 
   @Test
+  @EnabledOnOs(OS.LINUX)
   void readsThisProcessFromTheRealProc() throws IOException {
     long self = ProcessHandle.current().pid();
     ProcFs proc = ProcFs.system();
