@@ -148,7 +148,12 @@ final class LinuxPeerProcess implements PeerProcess {
   }
 
   private void requireSameFile(String when) throws IOException {
-    FileIdentity now = proc.exeIdentity(pid);
+    FileIdentity now;
+    try {
+      now = proc.exeIdentity(pid);
+    } catch (NoSuchFileException e) {
+      throw new IOException("process " + pid + " exited " + when, e);
+    }
     if (!now.equals(executable.identity())) {
       throw new IOException("the executable of process " + pid + " (" + executable.path() + ") changed " + when);
     }
