@@ -99,6 +99,8 @@ class LinuxPeerBackendTest {
       assertEquals(0, p.process().uid(), "these tests run as root (SO_PEERCRED uid)");
       assertEquals(Optional.of("root"), p.process().userName());
       assertEquals(Optional.of("root"), p.process().groupName());
+      assertEquals(ProcFs.system().status(peer.pid()).groups(), p.process().groups(),
+          "SO_PEERGROUPS agrees with /proc/<pid>/status");
       assertEquals("pidfd", p.process().raceToken());
       assertFalse(p.process().racy());
       assertEquals(client.toString(), p.executable().path());
