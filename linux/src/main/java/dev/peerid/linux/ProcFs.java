@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -166,11 +167,24 @@ final class ProcFs {
   }
 
   private static String readSmall(Path file) throws IOException {
+    // a plain read loop: FileInputStream.readNBytes would also fstat and lseek, which /proc cannot use
+    byte[] buf = new byte[4096];
+    int length = 0;
     try (InputStream in = open(file)) {
-      byte[] bytes = in.readNBytes(MAX_SMALL_FILE);
-      return new String(bytes, StandardCharsets.ISO_8859_1);
+      int n;
+      while ((n = in.read(buf, length, buf.length - length)) > 0) {
+        length += n;
+        if (length == buf.length) {
+          if (buf.length >= MAX_SMALL_FILE) {
+            break;
+          }
+          buf = Arrays.copyOf(buf, Math.min(MAX_SMALL_FILE, buf.length * 2));
+        }
+      }
     }
+    return new String(buf, 0, length, StandardCharsets.ISO_8859_1);
   }
+
 
   /** The index-th whitespace-separated number in text[from, to), or -1 when there are fewer. */
   private static long field(String text, int from, int to, int index) throws IOException {

@@ -64,6 +64,16 @@ class ProcFsTest {
   }
 
   @Test
+  void longProcFilesAreReadUpToTheLimitOnly(@TempDir Path root) throws IOException {
+    String padding = "Pad:\t" + "x".repeat(90) + "\n";
+    String ids = "TracerPid:\t0\nUid:\t1\t2\t3\t4\nGid:\t5\t6\t7\t8\n";
+    write(root, 11, "status", padding.repeat(100) + ids); // ~10 KiB: the buffer grows
+    assertEquals(2, new ProcFs(root).status(11).euid());
+    write(root, 12, "status", padding.repeat(1000) + ids); // ~100 KiB: cut at 64 KiB, ids unseen
+    assertThrows(IOException.class, () -> new ProcFs(root).status(12));
+  }
+
+  @Test
   void injectedLibrariesComeFromLdPreloadAndLdAudit(@TempDir Path root) throws IOException {
     String env = "HOME=/root\0LD_PRELOAD=/a/one.so /b/two.so:/c/three.so\0NOT_LD_PRELOAD=/x.so\0LD_AUDIT=/d/audit.so\0";
     write(root, 3, "environ", env);
