@@ -118,7 +118,8 @@ final class ChainValidator {
       List<X509Certificate> chain = bestEffortChain(leaf, carried);
       boolean revoked = anyRevoked(chain);
       return new Outcome(chain, Optional.empty(), revoked, revoked ? revokedReason(chain)
-          : "no trusted chain for " + subject(leaf) + " at " + at.toInstant() + ": " + rootCause(e));
+          : "no trusted chain for " + subject(leaf) + " at " + at.toInstant() + ": "
+              + validityProblem(chain, at).orElse(rootCause(e)));
     } catch (InvalidAlgorithmParameterException | NoSuchAlgorithmException e) {
       return new Outcome(List.of(leaf), Optional.empty(), anyRevoked(List.of(leaf)),
           "chain building failed: " + e.getMessage());
@@ -171,6 +172,17 @@ final class ChainValidator {
     } catch (Exception e) {
       return false;
     }
+  }
+
+  /** Names the first certificate that is not valid at {@code at}: the likeliest reason a path was not found. */
+  private static Optional<String> validityProblem(List<X509Certificate> chain, Date at) {
+    for (X509Certificate c : chain) {
+      if (at.before(c.getNotBefore()) || at.after(c.getNotAfter())) {
+        return Optional.of("certificate " + subject(c) + " is not valid then (valid from "
+            + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")");
+      }
+    }
+    return Optional.empty();
   }
 
   private boolean anyRevoked(List<X509Certificate> chain) {

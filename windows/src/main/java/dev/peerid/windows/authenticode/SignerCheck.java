@@ -48,7 +48,9 @@ final class SignerCheck {
       return invalid(label, label + ": the signer certificate does not parse (" + e.getMessage() + ")");
     }
     try {
-      if (!sig.signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(holder))) {
+      // By key, not by certificate: Bouncy Castle would also demand the certificate be valid at the
+      // signingTime attribute, an unauthenticated claim; validity is judged by the chain check below.
+      if (!sig.signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(leaf.getPublicKey()))) {
         return invalid(label, label + ": the CMS signature does not verify with the signer certificate");
       }
     } catch (CMSSignerDigestMismatchException e) {

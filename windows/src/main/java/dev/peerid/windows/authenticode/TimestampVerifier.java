@@ -17,7 +17,9 @@ import org.bouncycastle.asn1.cms.Time;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
-import org.bouncycastle.tsp.TimeStampToken;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.tsp.TSTInfo;
+import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.util.Store;
 
 /**
@@ -30,6 +32,7 @@ import org.bouncycastle.util.Store;
 final class TimestampVerifier {
   static final ASN1ObjectIdentifier RFC3161 = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.3.3.1");
   static final ASN1ObjectIdentifier COUNTER_SIGNATURE = CMSAttributes.counterSignature;
+  static final ASN1ObjectIdentifier TST_INFO = new ASN1ObjectIdentifier("1.2.840.113549.1.9.16.1.4");
   private static final int MAX_TIMESTAMPS = 4;
 
   private final ChainValidator chains;
@@ -81,34 +84,44 @@ final class TimestampVerifier {
 
   private Date verifyRfc3161(ASN1Encodable value, SignerInformation signer, Store<X509CertificateHolder> outer)
       throws Exception {
-    TimeStampToken token = new TimeStampToken(ContentInfo.getInstance(value));
+    // Parsed by hand rather than with TimeStampToken, whose constructor and validate() refuse real
+    // tokens (a signing-time attribute different from genTime, a non-critical EKU on older TSAs).
+    CMSSignedData cms = new CMSSignedData(ContentInfo.getInstance(value));
+    if (!TST_INFO.getId().equals(cms.getSignedContentTypeOID()) || cms.getSignedContent() == null
+        || !(cms.getSignedContent().getContent() instanceof byte[] content)) {
+      throw new IllegalStateException("not an RFC 3161 TSTInfo token");
+    }
+    Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
+    if (signers.size() != 1) {
+      throw new IllegalStateException(signers.size() + " signers, expected 1");
+    }
+    SignerInformation tsaSigner = signers.iterator().next();
     @SuppressWarnings("unchecked")
-    Collection<X509CertificateHolder> matches = token.getCertificates().getMatches(token.getSID());
+    Collection<X509CertificateHolder> matches = cms.getCertificates().getMatches(tsaSigner.getSID());
     if (matches.isEmpty()) {
       @SuppressWarnings("unchecked")
-      Collection<X509CertificateHolder> outerMatches = outer.getMatches(token.getSID());
+      Collection<X509CertificateHolder> outerMatches = outer.getMatches(tsaSigner.getSID());
       matches = outerMatches;
     }
     if (matches.isEmpty()) {
       throw new IllegalStateException("the TSA certificate is not in the token");
     }
-    X509CertificateHolder tsa = matches.iterator().next();
-    // Not token.validate(): it demands a critical EKU, which older real TSA certificates lack; the
-    // signature is checked here and the EKU (when present) in requireTrustedTsa.
-    if (!token.isSignatureValid(new JcaSimpleSignerInfoVerifierBuilder().build(tsa))) {
+    X509Certificate tsa = Certificates.toJdk(matches.iterator().next());
+    if (!tsaSigner.verify(new JcaSimpleSignerInfoVerifierBuilder().build(tsa.getPublicKey()))) {
       throw new IllegalStateException("its signature does not verify");
     }
-    ASN1ObjectIdentifier imprintAlg = token.getTimeStampInfo().getMessageImprintAlgOID();
+    TSTInfo info = TSTInfo.getInstance(ASN1Primitive.fromByteArray(content));
+    ASN1ObjectIdentifier imprintAlg = info.getMessageImprint().getHashAlgorithm().getAlgorithm();
     String alg = DigestAlgorithms.jdkName(imprintAlg)
         .orElseThrow(() -> new IllegalStateException("unsupported message imprint algorithm " + imprintAlg));
     byte[] expected = MessageDigest.getInstance(alg).digest(signer.getSignature());
-    if (!MessageDigest.isEqual(expected, token.getTimeStampInfo().getMessageImprintDigest())) {
+    if (!MessageDigest.isEqual(expected, info.getMessageImprint().getHashedMessage())) {
       throw new IllegalStateException("its message imprint does not cover this signature");
     }
-    Date time = token.getTimeStampInfo().getGenTime();
-    List<X509Certificate> pool = Certificates.all(token.getCertificates());
+    Date time = info.getGenTime().getDate();
+    List<X509Certificate> pool = Certificates.all(cms.getCertificates());
     pool.addAll(Certificates.all(outer));
-    requireTrustedTsa(Certificates.toJdk(tsa), pool, time);
+    requireTrustedTsa(tsa, pool, time);
     return time;
   }
 
