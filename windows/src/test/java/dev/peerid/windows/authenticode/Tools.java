@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** External tools for real fixtures. Missing tools skip locally and fail under CI=true. */
-final class Tools {
+public final class Tools {
   private Tools() {}
 
-  static boolean onPath(String tool) {
+  public static boolean onPath(String tool) {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
@@ -29,7 +29,7 @@ final class Tools {
     return false;
   }
 
-  static void require(String... tools) {
+  public static void require(String... tools) {
     for (String tool : tools) {
       if (!onPath(tool)) {
         String message = tool + " is not installed (CI installs gcc-mingw-w64-x86-64 osslsigncode openssl binutils)";
@@ -42,9 +42,9 @@ final class Tools {
   }
 
   /** Output and exit code of a finished command. */
-  record Run(int exitCode, String output) {}
+  public record Run(int exitCode, String output) {}
 
-  static Run run(Path dir, String... command) throws IOException, InterruptedException {
+  public static Run run(Path dir, String... command) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(command));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();
@@ -56,7 +56,7 @@ final class Tools {
   }
 
   /** Runs a command that must succeed. */
-  static String ok(Path dir, String... command) throws IOException, InterruptedException {
+  public static String ok(Path dir, String... command) throws IOException, InterruptedException {
     Run r = run(dir, command);
     if (r.exitCode() != 0) {
       throw new IOException(String.join(" ", command) + " failed (" + r.exitCode() + "):\n" + r.output());
