@@ -117,7 +117,14 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
   private CodeSignature decide(List<ParsedSignature> signatures, ImageHasher.Result hashed, SignerCheck check) {
     List<SignerCheck.Result> results = new ArrayList<>();
     for (ParsedSignature s : signatures) {
-      results.add(check.check(s, hashed.imageDigests().get(s.digestAlgorithm), clock.instant()));
+      try {
+        results.add(check.check(s, hashed.imageDigests().get(s.digestAlgorithm), clock.instant()));
+      } catch (RuntimeException e) {
+        // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow.
+        results.add(new SignerCheck.Result(s.label, SignatureStatus.INVALID, Optional.empty(),
+            List.of(s.label + ": could not be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"),
+            Optional.empty(), null));
+      }
     }
     SignatureStatus status;
     if (results.stream().anyMatch(r -> r.status() == SignatureStatus.INVALID)) {

@@ -49,6 +49,11 @@ public final class PeImage {
     }
   }
 
+  /** Parses the headers of a file, reading only the few hundred bytes they take. */
+  public static PeImage parse(java.nio.channels.FileChannel file) throws IOException, PeFormatException {
+    return parse(ByteSource.of(file));
+  }
+
   static PeImage parse(ByteSource src) throws IOException, PeFormatException {
     long size = src.size();
     if (size < 0x40) {

@@ -56,4 +56,18 @@ class PeParserFuzzTest {
       // the only failure allowed
     }
   }
+
+  /** The whole verifier on a hostile file: a result with a reason, or IOException; never VALID with no trust. */
+  @FuzzTest(maxDuration = "30s")
+  void wholeFile(byte[] data) throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("peerid-fuzz", ".exe");
+    try {
+      java.nio.file.Files.write(file, data);
+      dev.peerid.CodeSignature sig = new AuthenticodeVerifier().verify(dev.peerid.spi.ExecutableFile.of(file),
+          dev.peerid.spi.VerificationContext.of(dev.peerid.TrustStore.empty())).signature();
+      assertTrue(sig.status() != dev.peerid.SignatureStatus.VALID, "an empty trust store trusts nobody");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
 }
