@@ -6,7 +6,7 @@ import java.io.IOException;
 /**
  * The few facts of a PE32 / PE32+ header that Authenticode needs: where the checksum and the
  * certificate-table directory entry are (both excluded from the image hash) and where the
- * certificate table lies. Parsing reads at most a few hundred bytes and checks every offset
+ * certificate table lies. Parsing reads the headers and the section table (at most 2.6 MB) and checks every offset
  * against the file size, so a hostile header cannot make it read far or allocate much.
  */
 public final class PeImage {
@@ -27,9 +27,11 @@ public final class PeImage {
   private final long certificateTableOffset;
   private final long certificateTableSize;
   private final long headerEnd;
+  private final long sectionDataEnd;
 
   private PeImage(long fileSize, int magic, long checksumOffset, long certificateDirectoryOffset,
-      boolean hasCertificateDirectory, long certificateTableOffset, long certificateTableSize, long headerEnd) {
+      boolean hasCertificateDirectory, long certificateTableOffset, long certificateTableSize, long headerEnd,
+      long sectionDataEnd) {
     this.fileSize = fileSize;
     this.magic = magic;
     this.checksumOffset = checksumOffset;
@@ -38,6 +40,7 @@ public final class PeImage {
     this.certificateTableOffset = certificateTableOffset;
     this.certificateTableSize = certificateTableSize;
     this.headerEnd = headerEnd;
+    this.sectionDataEnd = sectionDataEnd;
   }
 
   /** Parses the headers of an in-memory image. */
@@ -49,7 +52,7 @@ public final class PeImage {
     }
   }
 
-  /** Parses the headers of a file, reading only the few hundred bytes they take. */
+  /** Parses the headers and section table of a file. */
   public static PeImage parse(java.nio.channels.FileChannel file) throws IOException, PeFormatException {
     return parse(ByteSource.of(file));
   }
@@ -109,7 +112,21 @@ public final class PeImage {
       throw new PeFormatException("NumberOfRvaAndSizes " + rvaCount + " does not fit in the optional header ("
           + directoriesThatFit + " entries fit)");
     }
-    long sectionTableEnd = optionalHeader + optionalHeaderSize + 40L * numberOfSections;
+    long sectionTable = optionalHeader + optionalHeaderSize;
+    long sectionTableEnd = sectionTable + 40L * numberOfSections;
+    if (sectionTableEnd > size) {
+      throw new PeFormatException("section table (" + numberOfSections + " sections) runs past the end of the file");
+    }
+    byte[] sections = new byte[40 * numberOfSections];
+    src.readFully(sectionTable, sections);
+    long sectionDataEnd = 0;
+    for (int i = 0; i < numberOfSections; i++) {
+      long rawSize = u32(sections, 40 * i + 16);
+      long rawPointer = u32(sections, 40 * i + 20);
+      if (rawSize > 0) {
+        sectionDataEnd = Math.max(sectionDataEnd, rawPointer + rawSize);
+      }
+    }
     long checksumOffset = optionalHeader + 64;
     int certDirectory = directoriesOffset + 8 * CERTIFICATE_TABLE_INDEX;
     boolean hasDirectory = rvaCount > CERTIFICATE_TABLE_INDEX;
@@ -120,7 +137,7 @@ public final class PeImage {
       tableSize = u32(opt, certDirectory + 4);
     }
     return new PeImage(size, magic, checksumOffset, optionalHeader + certDirectory, hasDirectory,
-        tableOffset, tableSize, Math.min(sectionTableEnd, size));
+        tableOffset, tableSize, sectionTableEnd, sectionDataEnd);
   }
 
   private static void readOrFail(ByteSource src, long pos, byte[] dst, String what)
@@ -178,9 +195,14 @@ public final class PeImage {
     return certificateTableSize;
   }
 
-  /** End of the headers and section table (clamped to the file size). */
+  /** End of the headers and section table. */
   public long headerEnd() {
     return headerEnd;
+  }
+
+  /** End of the furthest section's raw data (PointerToRawData + SizeOfRawData), 0 without sections. */
+  public long sectionDataEnd() {
+    return sectionDataEnd;
   }
 
   /**
@@ -201,6 +223,12 @@ public final class PeImage {
     if (certificateTableOffset < headerEnd) {
       throw new PeFormatException("certificate table at " + certificateTableOffset
           + " overlaps the PE headers (which end at " + headerEnd + ")");
+    }
+    if (certificateTableOffset < sectionDataEnd) {
+      // Section bytes inside the table are not hashed, yet the loader maps them: unsigned attributes
+      // could then carry code.
+      throw new PeFormatException("certificate table at " + certificateTableOffset
+          + " overlaps section data (which ends at " + sectionDataEnd + ")");
     }
     long end = certificateTableOffset + certificateTableSize;
     if (end > fileSize) {

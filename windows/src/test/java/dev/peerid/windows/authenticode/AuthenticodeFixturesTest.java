@@ -249,6 +249,21 @@ class AuthenticodeFixturesTest {
   }
 
   @Test
+  void sectionReachingIntoTheTableIsRefused() throws Exception {
+    byte[] b = PeBytes.read(fx.path("signed.exe"));
+    PeImage img = PeBytes.image(b);
+    int peOffset = PeBytes.u32(b, 0x3C);
+    int sections = (b[peOffset + 6] & 0xFF) | (b[peOffset + 7] & 0xFF) << 8;
+    int optionalSize = (b[peOffset + 20] & 0xFF) | (b[peOffset + 21] & 0xFF) << 8;
+    int last = peOffset + 24 + optionalSize + 40 * (sections - 1);
+    long rawPointer = PeBytes.u32(b, last + 20) & 0xFFFFFFFFL;
+    PeBytes.putU32(b, last + 16, img.certificateTableOffset() + 64 - rawPointer);
+    CodeSignature sig = verify(PeBytes.write(fx.path("overlap.exe"), b), trustCa);
+    assertEquals(SignatureStatus.INVALID, sig.status());
+    assertReason(sig, "overlaps section data");
+  }
+
+  @Test
   void dataAppendedAfterTheTableIsRefused() throws Exception {
     byte[] b = PeBytes.concat(PeBytes.read(fx.path("signed.exe")), "payload!payload!".getBytes());
     CodeSignature sig = verify(PeBytes.write(fx.path("appended.exe"), b), trustCa);
