@@ -81,6 +81,9 @@ public final class AuthenticodeBenchmark {
     System.out.printf("verify ratio   peerid / osslsigncode        = %.2f  (goal < 1)%n", oursMed / osslMed);
     System.out.printf("hash ratio     peerid / openssl dgst        = %.2f  (goal <= 1.15)%n", hashMed / dgstMed);
     System.out.printf("hash ratio     peerid / (dgst - start-up)   = %.2f%n", hashMed / Math.max(0.01, dgstMed - processStart));
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   /** A mingw-built program with {@code mib} MiB of random data in .rdata, signed by a fresh self-signed key. */
