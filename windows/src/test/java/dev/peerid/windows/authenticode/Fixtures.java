@@ -6,9 +6,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Real signed PE files for tests: a test PKI made with openssl, programs built with mingw-w64 (and
- * a PE32 image linked with binutils' i386pe emulation), signed with osslsigncode. All in one
- * directory, made once per test class.
+ * Real signed PE files for tests: a test PKI made with openssl, programs built with mingw-w64 (PE32+
+ * and PE32), signed with osslsigncode. All in one directory, made once per test class.
  */
 final class Fixtures {
   /** 2020-07-01T00:00:00Z: inside the expired certificate's validity, used as the TSA time. */
@@ -82,12 +81,17 @@ final class Fixtures {
     return dir.resolve(out);
   }
 
-  /** A PE32 (not PE32+) image, linked with binutils' i386pe emulation. */
+  /**
+   * A PE32 (not PE32+) image: mingw-w64's x86_64 toolchain compiles 32-bit objects and its linker
+   * has the i386pe emulation, but ships no default script for it, hence the minimal one.
+   */
   Path pe32() throws IOException, InterruptedException {
-    Tools.require("ld");
     write("start.c", "int start(void) { return 42; }\n");
+    write("pe32.x", "SECTIONS {\n  .text __image_base__ + 0x1000 : { *(.text) }\n"
+        + "  .data : { *(.data) *(.rdata) *(.bss) }\n}\n");
     Tools.ok(dir, "x86_64-w64-mingw32-gcc", "-m32", "-ffreestanding", "-c", "-o", "start32.o", "start.c");
-    Tools.ok(dir, "ld", "-m", "i386pe", "-e", "_start", "-o", "hello32.exe", "start32.o");
+    Tools.ok(dir, "x86_64-w64-mingw32-ld", "-m", "i386pe", "-T", "pe32.x", "-e", "_start", "-o", "hello32.exe",
+        "start32.o");
     return dir.resolve("hello32.exe");
   }
 

@@ -32,7 +32,7 @@ public final class Tools {
   public static void require(String... tools) {
     for (String tool : tools) {
       if (!onPath(tool)) {
-        String message = tool + " is not installed (CI installs gcc-mingw-w64-x86-64 osslsigncode openssl binutils)";
+        String message = tool + " is not installed (CI installs gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 osslsigncode openssl)";
         if ("true".equals(System.getenv("CI"))) {
           fail(message);
         }
