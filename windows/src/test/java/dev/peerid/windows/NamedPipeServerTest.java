@@ -57,6 +57,7 @@ class NamedPipeServerTest {
     NamedPipeServer server = NamedPipeServer.create(kernel32, advapi32, NAME, NamedPipeServer.CURRENT_USER_ONLY);
     try (NamedPipeServer.Connection a = server.accept(); NamedPipeServer.Connection b = server.accept()) {
       assertEquals(0x4444, a.handle());
+      assertEquals(a.handle(), b.handle());
       assertEquals(WindowsPeerHandle.namedPipe(0x4444), a.peerHandle());
     }
     assertEquals(2, modes.size());
