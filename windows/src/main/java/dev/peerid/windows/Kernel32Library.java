@@ -44,6 +44,18 @@ interface Kernel32Library extends StdCallLibrary {
 
   Pointer LocalFree(Pointer memory);
 
+  int FILE_READ_ATTRIBUTES = 0x80;
+  int FILE_SHARE_ALL = 0x7;
+  int OPEN_EXISTING = 3;
+  int FILE_BASIC_INFO = 0;
+  int FILE_STANDARD_INFO = 1;
+  int FILE_ID_INFO = 18;
+
+  WinNT.HANDLE CreateFileW(String name, int desiredAccess, int shareMode, WinBase.SECURITY_ATTRIBUTES security,
+      int creationDisposition, int flagsAndAttributes, WinNT.HANDLE template);
+
+  boolean GetFileInformationByHandleEx(WinNT.HANDLE file, int infoClass, Pointer buffer, int bufferSize);
+
   /** The calling thread's last Win32 error, as JNA saved it right after the previous call. */
   default int lastError() {
     return Native.getLastError();

@@ -46,8 +46,10 @@ final class ProcessPinner {
       }
       long creation = creationTime(kernel32, handle);
       String image = imagePath(kernel32, handle);
+      dev.peerid.FileIdentity identity = WindowsFileIdentity.read(kernel32, image);
       requireAlive(kernel32, handle, pid);
-      WindowsPeerProcess process = new WindowsPeerProcess(kernel32, handle, pid, creation, image, racy, verifier);
+      WindowsPeerProcess process = new WindowsPeerProcess(kernel32, handle, pid, creation, image, racy, identity,
+          verifier);
       keep = true;
       return process;
     } finally {

@@ -13,9 +13,7 @@ import dev.peerid.spi.PeerProcess;
 import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,17 +26,19 @@ final class WindowsPeerProcess implements PeerProcess {
   private final long creationTime;
   private final String imagePath;
   private final boolean racy;
+  private final FileIdentity identity;
   private final ExecutableVerifier verifier;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   WindowsPeerProcess(Kernel32Library kernel32, WinNT.HANDLE handle, long pid, long creationTime, String imagePath,
-      boolean racy, ExecutableVerifier verifier) {
+      boolean racy, FileIdentity identity, ExecutableVerifier verifier) {
     this.kernel32 = kernel32;
     this.handle = handle;
     this.pid = pid;
     this.creationTime = creationTime;
     this.imagePath = imagePath;
     this.racy = racy;
+    this.identity = identity;
     this.verifier = verifier;
   }
 
@@ -50,21 +50,7 @@ final class WindowsPeerProcess implements PeerProcess {
 
   @Override
   public ExecutableInfo executable() {
-    return new ExecutableInfo(imagePath, fileIdentity());
-  }
-
-  /** Size and times of the image file; Windows offers no inode here without opening the file. */
-  private FileIdentity fileIdentity() {
-    try {
-      BasicFileAttributes a = Files.readAttributes(Path.of(imagePath), BasicFileAttributes.class);
-      return new FileIdentity(0, 0, a.size(), nanos(a.lastModifiedTime()), nanos(a.creationTime()));
-    } catch (IOException | RuntimeException e) {
-      return new FileIdentity(0, 0, -1, 0, 0, "unreadable");
-    }
-  }
-
-  private static long nanos(java.nio.file.attribute.FileTime t) {
-    return t.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    return new ExecutableInfo(imagePath, identity);
   }
 
   @Override
@@ -100,6 +86,9 @@ final class WindowsPeerProcess implements PeerProcess {
     String image = ProcessPinner.imagePath(kernel32, handle);
     if (!image.equals(imagePath)) {
       throw new PeerIdentificationException("process " + pid + " image changed from " + imagePath + " to " + image);
+    }
+    if (!WindowsFileIdentity.read(kernel32, imagePath).equals(identity)) {
+      throw new PeerIdentificationException("the image file " + imagePath + " was replaced or modified");
     }
   }
 

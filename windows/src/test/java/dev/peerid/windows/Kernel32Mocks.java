@@ -18,6 +18,10 @@ import com.sun.jna.ptr.IntByReference;
 final class Kernel32Mocks {
   static final WinNT.HANDLE PROCESS = new WinNT.HANDLE(Pointer.createConstant(0x1234));
   static final long CREATION = 0x01DB_0000_1234_5678L;
+  static final WinNT.HANDLE IMAGE_FILE = new WinNT.HANDLE(Pointer.createConstant(0x5678));
+  static final long VOLUME = 0xC0FFEE;
+  /** 2024-01-01T00:00:00Z as FILETIME. */
+  static final long WRITE_TIME = 133_485_408_000_000_000L;
 
   private Kernel32Mocks() {}
 
@@ -31,7 +35,34 @@ final class Kernel32Mocks {
     imagePath(k, image);
     exitCode(k, Kernel32Library.STILL_ACTIVE);
     when(k.CloseHandle(any())).thenReturn(true);
+    imageFile(k, image, 0x1122334455667788L, 123_456);
     return k;
+  }
+
+  /** The image file: volume {@link #VOLUME}, the given file id (low 64 bits) and size. */
+  static void imageFile(Kernel32Library k, String image, long fileId, long size) {
+    when(k.CreateFileW(eq(image), eq(Kernel32Library.FILE_READ_ATTRIBUTES), eq(Kernel32Library.FILE_SHARE_ALL), any(),
+        eq(Kernel32Library.OPEN_EXISTING), anyInt(), any())).thenReturn(IMAGE_FILE);
+    doAnswer(inv -> {
+      int infoClass = inv.getArgument(1);
+      Pointer buf = inv.getArgument(2);
+      switch (infoClass) {
+        case Kernel32Library.FILE_ID_INFO -> {
+          buf.setLong(0, VOLUME);
+          buf.setLong(8, fileId);
+          buf.setLong(16, 0);
+        }
+        case Kernel32Library.FILE_BASIC_INFO -> {
+          buf.setLong(16, WRITE_TIME);
+          buf.setLong(24, WRITE_TIME + 10_000_000L);
+        }
+        case Kernel32Library.FILE_STANDARD_INFO -> buf.setLong(8, size);
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }).when(k).GetFileInformationByHandleEx(eq(IMAGE_FILE), anyInt(), any(), anyInt());
   }
 
   static void creation(Kernel32Library k, long filetime) {

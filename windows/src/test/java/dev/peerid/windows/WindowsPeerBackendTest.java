@@ -74,12 +74,16 @@ class WindowsPeerBackendTest {
       assertEquals("handle:creation=" + Kernel32Mocks.CREATION, p.process().raceToken());
       assertFalse(p.process().racy());
       assertEquals(image.toString(), p.executable().path());
-      assertEquals(Files.size(image), p.executable().size());
+      assertEquals(123_456, p.executable().size());
+      assertEquals(Kernel32Mocks.VOLUME, p.executable().identity().device());
+      assertEquals(0x1122334455667788L, p.executable().identity().inode());
+      assertEquals(1_704_067_200_000_000_000L, p.executable().identity().mtimeNanos());
+      assertEquals("fileid:88776655443322110000000000000000", p.executable().identity().extra());
       VerifiedExecutable v = p.verifyExecutable(VerificationContext.of(debian));
       assertEquals(SignatureStatus.VALID, v.signature().status(), v.signature()::toString);
       assertEquals("pure-java", v.signature().attribute("verifiedBy").orElseThrow());
       p.confirmUnchanged();
-      verify(k, never()).CloseHandle(any());
+      verify(k, never()).CloseHandle(Kernel32Mocks.PROCESS);
     }
     verify(k, times(1)).CloseHandle(Kernel32Mocks.PROCESS);
     verify(k).OpenProcess(0x1000, false, (int) PID);
@@ -154,6 +158,32 @@ class WindowsPeerBackendTest {
       PeerIdentificationException e = assertThrows(PeerIdentificationException.class, p::confirmUnchanged);
       assertTrue(e.getMessage().contains("creation time"), e.getMessage());
     }
+    verify(k).CloseHandle(Kernel32Mocks.PROCESS);
+  }
+
+  @Test
+  void replacedImageFileIsDetected() throws Exception {
+    Kernel32Library k = Kernel32Mocks.liveProcess(PID, image.toString());
+    try (PeerProcess p = backend(k).attach(WindowsPeerHandle.connectionPid(PID))) {
+      p.confirmUnchanged();
+      Kernel32Mocks.imageFile(k, image.toString(), 0x99, 123_456);
+      PeerIdentificationException e = assertThrows(PeerIdentificationException.class, p::confirmUnchanged);
+      assertTrue(e.getMessage().contains("replaced"), e.getMessage());
+      IOException io = assertThrows(IOException.class, () -> p.verifyExecutable(VerificationContext.of(debian)));
+      assertTrue(io.getMessage().contains("replaced"), io.getMessage());
+    }
+    verify(k, org.mockito.Mockito.atLeast(3)).CloseHandle(Kernel32Mocks.IMAGE_FILE);
+  }
+
+  @Test
+  void unreadableImageFileFailsTheAttachAndClosesTheProcessHandle() {
+    Kernel32Library k = Kernel32Mocks.liveProcess(PID, image.toString());
+    when(k.CreateFileW(any(), anyInt(), anyInt(), any(), anyInt(), anyInt(), any()))
+        .thenReturn(com.sun.jna.platform.win32.WinBase.INVALID_HANDLE_VALUE);
+    when(k.lastError()).thenReturn(5);
+    PeerIdentificationException e = assertThrows(PeerIdentificationException.class,
+        () -> backend(k).attach(WindowsPeerHandle.connectionPid(PID)));
+    assertTrue(e.getMessage().contains("error 5"), e.getMessage());
     verify(k).CloseHandle(Kernel32Mocks.PROCESS);
   }
 
