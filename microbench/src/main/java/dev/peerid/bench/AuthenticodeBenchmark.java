@@ -86,7 +86,7 @@ public final class AuthenticodeBenchmark {
     }
   }
 
-  /** A mingw-built program with {@code mib} MiB of random data in .rdata, signed by a fresh self-signed key. */
+  /** A mingw program with {@code mib} MiB of random .rdata, signed by a leaf of a fresh CA ({@code cert.pem}). */
   static Path buildSignedPe(Path dir, int mib) throws IOException, InterruptedException {
     byte[] blob = new byte[mib << 20];
     new Random(42).nextBytes(blob);
@@ -97,9 +97,17 @@ public final class AuthenticodeBenchmark {
         "extern const unsigned char blob[];",
         "int main(void) { printf(\"%d\\n\", blob[12345]); return 0; }", ""), StandardCharsets.UTF_8);
     run(dir, "x86_64-w64-mingw32-gcc", "-O2", "-o", "big.exe", "big.c");
-    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
-        "-days", "30", "-subj", "/CN=peerid bench signer", "-addext", "extendedKeyUsage=codeSigning");
-    run(dir, "osslsigncode", "sign", "-certs", "cert.pem", "-key", "key.pem", "-h", "sha256", "-in", "big.exe",
+    // A CA and a leaf, so verification builds a PKIX path as it does for real vendors.
+    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", "ca-key.pem", "-out", "cert.pem",
+        "-days", "30", "-subj", "/CN=peerid bench CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign");
+    run(dir, "openssl", "req", "-newkey", "rsa:3072", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr", "-subj",
+        "/CN=peerid bench signer");
+    Files.writeString(dir.resolve("leaf.ext"), "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        + "extendedKeyUsage=codeSigning\n");
+    run(dir, "openssl", "x509", "-req", "-in", "leaf.csr", "-CA", "cert.pem", "-CAkey", "ca-key.pem",
+        "-CAcreateserial", "-days", "30", "-extfile", "leaf.ext", "-out", "leaf.pem");
+    run(dir, "osslsigncode", "sign", "-certs", "leaf.pem", "-key", "key.pem", "-h", "sha256", "-in", "big.exe",
         "-out", "big-signed.exe");
     return dir.resolve("big-signed.exe");
   }
