@@ -2,17 +2,21 @@ package dev.peerid.windows.authenticode;
 
 import dev.peerid.TrustEntry;
 import dev.peerid.TrustStore;
+import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidator;
 import java.security.cert.CertStore;
 import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.PKIXCertPathBuilderResult;
+import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
@@ -82,6 +86,10 @@ final class ChainValidator {
       }
       return new Outcome(chain, Optional.of(pinned.get().name()), revoked, revoked ? revokedReason(chain) : null);
     }
+    Optional<Outcome> direct = validateDirectPath(leaf, carried, at);
+    if (direct.isPresent()) {
+      return direct.get();
+    }
     Set<TrustAnchor> anchors = anchors(leaf, carried);
     if (anchors.isEmpty()) {
       List<X509Certificate> chain = bestEffortChain(leaf, carried);
@@ -124,6 +132,44 @@ final class ChainValidator {
       return new Outcome(List.of(leaf), Optional.empty(), anyRevoked(List.of(leaf)),
           "chain building failed: " + e.getMessage());
     }
+  }
+
+  /**
+   * The common case, cheaply: the issuer chain the signature carries reaches a certificate entry of
+   * the trust store, and that exact path validates (PKIX, at {@code at}). Anything else (no such
+   * anchor, a path that does not validate, key-only entries) is left to the full path builder.
+   */
+  private Optional<Outcome> validateDirectPath(X509Certificate leaf, Collection<X509Certificate> carried, Date at) {
+    List<X509Certificate> carriedChain = bestEffortChain(leaf, carried);
+    for (int i = 0; i < carriedChain.size(); i++) {
+      X509Certificate c = carriedChain.get(i);
+      for (TrustEntry e : trust.entries()) {
+        if (e.certificate().isEmpty()) {
+          continue;
+        }
+        X509Certificate anchor = e.certificate().get();
+        boolean anchorIsIssuer = anchor.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && signedBy(c, anchor);
+        boolean anchorIsThis = i > 0 && anchor.equals(c);
+        if (!anchorIsIssuer && !anchorIsThis) {
+          continue;
+        }
+        List<X509Certificate> path = carriedChain.subList(0, anchorIsThis ? i : i + 1);
+        try {
+          PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+          params.setRevocationEnabled(false);
+          params.setDate(at);
+          CertPathValidator.getInstance("PKIX").validate(
+              CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+        } catch (GeneralSecurityException notThisWay) {
+          continue;
+        }
+        List<X509Certificate> chain = new ArrayList<>(path);
+        chain.add(anchor);
+        boolean revoked = anyRevoked(chain);
+        return Optional.of(new Outcome(chain, Optional.of(e.name()), revoked, revoked ? revokedReason(chain) : null));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Certificate entries, plus each key-only entry as an anchor for every issuer name the signature carries. */
