@@ -45,7 +45,8 @@ public final class AuthenticodeBenchmark {
     if (!first.isValid()) {
       throw new IllegalStateException("benchmark file does not verify: " + first);
     }
-    for (int i = 0; i < 5; i++) {
+    // Warm until both paths are compiled by C2 (fewer rounds leave verification partly interpreted).
+    for (int i = 0; i < 40; i++) {
       verifier.verify(ExecutableFile.of(signed), context);
       javaImageHash(signed);
     }
