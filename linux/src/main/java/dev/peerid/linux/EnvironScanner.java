@@ -9,55 +9,105 @@ import java.util.function.Consumer;
 
 /**
  * Finds the entries of a NUL-separated environment block that start with given prefixes, while
- * streaming it: a huge environment costs bounded memory, and entries that cannot match are
- * skipped byte by byte without being copied. A matching entry longer than the limit is cut at the
- * limit (the kernel caps one entry at MAX_ARG_STRLEN anyway) but still reported.
+ * streaming it: a huge environment costs bounded memory, and an entry is dropped as soon as its
+ * first bytes rule every prefix out, after which the scan only looks for the next NUL. A matching
+ * entry longer than the limit is cut at the limit (the kernel caps one entry at MAX_ARG_STRLEN
+ * anyway) but still reported. Feed it the block in chunks of any size, then {@link #finish()}.
  */
 final class EnvironScanner {
-  private EnvironScanner() {}
+  private static final byte[] NONE = new byte[0];
+
+  private final byte[][] wanted;
+  private final int longestPrefix;
+  private final int maxEntry;
+  private final Consumer<String> matches;
+  private byte[] entry = NONE;
+  private int length;
+  private boolean skipping;
+
+  /** @param wanted the prefixes, as bytes (UTF-8) */
+  EnvironScanner(byte[][] wanted, int maxEntry, Consumer<String> matches) {
+    this.wanted = wanted;
+    this.maxEntry = maxEntry;
+    this.matches = matches;
+    int longest = 0;
+    for (byte[] w : wanted) {
+      longest = Math.max(longest, w.length);
+    }
+    this.longestPrefix = longest;
+  }
+
+  static byte[][] prefixes(List<String> prefixes) {
+    byte[][] out = new byte[prefixes.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = prefixes.get(i).getBytes(StandardCharsets.UTF_8);
+    }
+    return out;
+  }
 
   static void scan(InputStream in, int maxEntry, List<String> prefixes, Consumer<String> matches) throws IOException {
-    byte[][] wanted = new byte[prefixes.size()][];
-    for (int i = 0; i < wanted.length; i++) {
-      wanted[i] = prefixes.get(i).getBytes(StandardCharsets.UTF_8);
-    }
+    EnvironScanner scanner = new EnvironScanner(prefixes(prefixes), maxEntry, matches);
     byte[] buf = new byte[8192];
-    byte[] entry = new byte[64];
-    int length = 0;
-    boolean skipping = false;
     int n;
     while ((n = in.read(buf)) > 0) {
-      for (int i = 0; i < n; i++) {
-        byte b = buf[i];
-        if (b == 0) {
-          if (!skipping && length > 0 && startsWithAny(entry, length, wanted)) {
-            matches.accept(new String(entry, 0, length, StandardCharsets.UTF_8));
-          }
-          length = 0;
-          skipping = false;
-          continue;
-        }
-        if (skipping) {
-          continue;
-        }
-        if (length < maxEntry) {
-          if (length == entry.length) {
-            entry = Arrays.copyOf(entry, Math.min(maxEntry, entry.length * 2));
-          }
-          entry[length++] = b;
-        }
-        if (!couldMatch(entry, length, wanted)) {
-          skipping = true;
-        }
-      }
+      scanner.feed(buf, 0, n);
     }
-    if (!skipping && length > 0 && startsWithAny(entry, length, wanted)) {
-      matches.accept(new String(entry, 0, length, StandardCharsets.UTF_8));
+    scanner.finish();
+  }
+
+  /** The next bytes of the block. */
+  void feed(byte[] buf, int offset, int count) {
+    int i = offset;
+    int end = offset + count;
+    while (i < end) {
+      if (skipping) {
+        while (i < end && buf[i] != 0) {
+          i++;
+        }
+        if (i == end) {
+          return;
+        }
+        skipping = false; // at the NUL that ends the skipped entry
+        i++;
+        continue;
+      }
+      byte b = buf[i++];
+      if (b == 0) {
+        endEntry();
+        continue;
+      }
+      if (length < maxEntry) {
+        if (length == entry.length) {
+          entry = Arrays.copyOf(entry, Math.min(maxEntry, Math.max(64, entry.length * 2)));
+        }
+        entry[length++] = b;
+      }
+      // past the longest prefix an entry still here already starts with one
+      if (length <= longestPrefix && !couldMatch()) {
+        skipping = true;
+        length = 0;
+      }
     }
   }
 
+  /** The end of the block: the last entry needs no NUL. */
+  void finish() {
+    if (!skipping) {
+      endEntry();
+    }
+    skipping = false;
+    length = 0;
+  }
+
+  private void endEntry() {
+    if (length > 0 && startsWithAny()) {
+      matches.accept(new String(entry, 0, length, StandardCharsets.UTF_8));
+    }
+    length = 0;
+  }
+
   /** True while the bytes so far agree with some prefix (or already contain one). */
-  private static boolean couldMatch(byte[] entry, int length, byte[][] wanted) {
+  private boolean couldMatch() {
     for (byte[] w : wanted) {
       int common = Math.min(length, w.length);
       if (Arrays.equals(entry, 0, common, w, 0, common)) {
@@ -67,7 +117,7 @@ final class EnvironScanner {
     return false;
   }
 
-  private static boolean startsWithAny(byte[] entry, int length, byte[][] wanted) {
+  private boolean startsWithAny() {
     for (byte[] w : wanted) {
       if (length >= w.length && Arrays.equals(entry, 0, w.length, w, 0, w.length)) {
         return true;

@@ -2,6 +2,7 @@ package dev.peerid.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import dev.peerid.FileIdentity;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -14,6 +15,15 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final int POLLIN = 0x1;
   private static final long SYS_PIDFD_OPEN = 434; // same number on every architecture (unified table)
   private static final int MAX_GROUPS = 65536; // NGROUPS_MAX
+  private static final int O_RDONLY = 0;
+  private static final int O_CLOEXEC = 0x80000; // the generic value (x86, arm, riscv, ...)
+  private static final int AT_FDCWD = -100;
+  private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int STATX_SIZE_OF = 256;
+  /** The statx fields FileIdentity needs (stx_ino, stx_size, stx_mtime, stx_ctime). */
+  private static final int STATX_NEEDED = 0x100 | 0x200 | 0x40 | 0x80;
+  private static final ThreadLocal<byte[]> STATX_BUFFER = ThreadLocal.withInitial(() -> new byte[STATX_SIZE_OF]);
+  private static volatile boolean statxMissing;
 
   /** The direct-mapped functions, in their own class so their names do not clash with ours. */
   private static final class C {
@@ -29,6 +39,26 @@ final class JnaLinuxLibc implements LinuxLibc {
     static native int poll(byte[] fds, long nfds, int timeout) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    // open(2) is variadic; without O_CREAT the mode is never read, so two arguments suffice
+    static native int open(byte[] path, int flags) throws LastErrorException;
+
+    // ssize_t and size_t as long: the backend runs on 64-bit Linux only (as syscall above)
+    static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+    static native long readlink(byte[] path, byte[] buf, long size) throws LastErrorException;
+  }
+
+  /**
+   * statx(2) in its own class: the glibc wrapper exists since 2.28 only, and a missing symbol
+   * must cost the callers their fast path (they fall back to the JDK), not the whole backend.
+   */
+  private static final class X {
+    static {
+      Native.register(X.class, com.sun.jna.Platform.C_LIBRARY_NAME);
+    }
+
+    static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buf) throws LastErrorException;
   }
 
   /** Forces the native library to load; throws the linkage error when it cannot. */
@@ -114,6 +144,88 @@ final class JnaLinuxLibc implements LinuxLibc {
     } catch (LastErrorException e) {
       // nothing useful to do: the descriptor is released either way (close(2) never retries)
     }
+  }
+
+  @Override
+  public int openReadOnly(byte[] path) throws ErrnoException {
+    try {
+      return C.open(path, O_RDONLY | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw errno("open", e);
+    }
+  }
+
+  @Override
+  public int read(int fd, byte[] buf, int length) throws ErrnoException {
+    if (length < 0 || length > buf.length) {
+      throw new IllegalArgumentException("length " + length + " outside a buffer of " + buf.length);
+    }
+    while (true) {
+      try {
+        return (int) C.read(fd, buf, length);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR) {
+          throw errno("read", e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public int readlink(byte[] path, byte[] buf) throws ErrnoException {
+    try {
+      return (int) C.readlink(path, buf, buf.length);
+    } catch (LastErrorException e) {
+      throw errno("readlink", e);
+    }
+  }
+
+  @Override
+  public FileIdentity stat(byte[] path) throws ErrnoException {
+    if (statxMissing) {
+      throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
+    }
+    // struct statx is the same on every architecture, so offsets are fixed (linux/stat.h)
+    byte[] buf = STATX_BUFFER.get();
+    try {
+      X.statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buf);
+    } catch (LastErrorException e) {
+      throw errno("statx", e);
+    } catch (LinkageError e) {
+      statxMissing = true;
+      throw new ErrnoException("statx", ENOSYS, "no statx in this C library: " + e.getMessage());
+    }
+    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+    int mask = b.getInt(0);
+    if ((mask & STATX_NEEDED) != STATX_NEEDED) {
+      throw new ErrnoException("statx", ENOSYS, "statx did not report the basic fields (mask 0x"
+          + Integer.toHexString(mask) + ")");
+    }
+    long ino = b.getLong(32);
+    long size = b.getLong(40);
+    long ctime = nanos(b.getLong(96), Integer.toUnsignedLong(b.getInt(104)));
+    long mtime = nanos(b.getLong(112), Integer.toUnsignedLong(b.getInt(120)));
+    long dev = makedev(Integer.toUnsignedLong(b.getInt(136)), Integer.toUnsignedLong(b.getInt(140)));
+    return new FileIdentity(dev, ino, size, mtime, ctime);
+  }
+
+  /** glibc's gnu_dev_makedev: what stat() reports as st_dev, and so what the JDK's unix:dev is. */
+  static long makedev(long major, long minor) {
+    return ((major & 0x00000fffL) << 8) | ((major & 0xfffff000L) << 32)
+        | (minor & 0x000000ffL) | ((minor & 0xffffff00L) << 12);
+  }
+
+  /** Nanoseconds since the epoch as {@code FileTime.to(NANOSECONDS)} gives them (saturating). */
+  static long nanos(long seconds, long nanos) {
+    try {
+      return Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos);
+    } catch (ArithmeticException e) {
+      return seconds < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  private static ErrnoException errno(String what, LastErrorException e) {
+    return new ErrnoException(what, e.getErrorCode(), strip(e.getMessage()));
   }
 
   private interface NativeCall {

@@ -1,8 +1,10 @@
 package dev.peerid.linux;
 
 /**
- * The only native boundary of the Linux peer backend: the few libc calls Java cannot make itself.
- * Everything else is read from {@code /proc} with plain Java I/O.
+ * The only native boundary of the Linux peer backend: the libc calls Java cannot make itself, and
+ * the plain open/read/readlink/statx the backend uses for {@code /proc} on the path of every
+ * verification (the JDK's file classes cost more than the system calls there: channels, cleaners,
+ * attribute maps).
  */
 interface LinuxLibc {
 
@@ -13,6 +15,10 @@ interface LinuxLibc {
   int ENOSYS = 38;
   int EINVAL = 22;
   int ERANGE = 34;
+  int EPERM = 1;
+  int ENOENT = 2;
+  int EACCES = 13;
+  int EINTR = 4;
 
   /** The peer's credentials as the kernel captured them at connect(): {@code SO_PEERCRED}. */
   PeerCredentials peerCredentials(int socketFd) throws ErrnoException;
@@ -33,6 +39,28 @@ interface LinuxLibc {
   boolean hasExited(int pidfd) throws ErrnoException;
 
   void close(int fd);
+
+  /**
+   * {@code open(path, O_RDONLY | O_CLOEXEC)}; {@code path} is NUL-terminated. The caller owns the
+   * returned descriptor.
+   */
+  int openReadOnly(byte[] path) throws ErrnoException;
+
+  /** {@code read(fd, buf, length)} into the start of {@code buf}: the byte count, 0 at end of file. */
+  int read(int fd, byte[] buf, int length) throws ErrnoException;
+
+  /**
+   * {@code readlink(path, buf, buf.length)}: the length of the target written to the start of
+   * {@code buf} (not NUL-terminated; equal to {@code buf.length} when it may have been cut).
+   */
+  int readlink(byte[] path, byte[] buf) throws ErrnoException;
+
+  /**
+   * {@code statx(AT_FDCWD, path, 0, STATX_BASIC_STATS)}, following links (for {@code
+   * /proc/<pid>/exe}: the inode the process runs). The device is encoded as glibc's {@code
+   * makedev} does, so the identity equals the JDK's {@code unix:dev} view of the same file.
+   */
+  dev.peerid.FileIdentity stat(byte[] path) throws ErrnoException;
 
   /** ucred as {@code SO_PEERCRED} reports it: pid 0 when the peer is in a PID namespace we cannot see. */
   record PeerCredentials(long pid, long uid, long gid) {}

@@ -39,7 +39,7 @@ public final class LinuxPeerBackend implements PeerBackend {
     Throwable cause = probe();
     this.unavailable = cause;
     this.libc = cause == null ? new JnaLinuxLibc() : null;
-    this.proc = ProcFs.system();
+    this.proc = ProcFs.system(libc);
     this.users = NameDatabase.users();
     this.groups = NameDatabase.groups();
   }
@@ -48,7 +48,7 @@ public final class LinuxPeerBackend implements PeerBackend {
   LinuxPeerBackend(LinuxLibc libc) {
     this.unavailable = null;
     this.libc = libc;
-    this.proc = ProcFs.system();
+    this.proc = ProcFs.system(libc);
     this.users = NameDatabase.users();
     this.groups = NameDatabase.groups();
   }

@@ -1,10 +1,8 @@
 package dev.peerid.linux;
 
 import dev.peerid.FileIdentity;
-import java.io.FileInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -21,22 +19,51 @@ import java.util.concurrent.TimeUnit;
  * Reads what the backend needs from {@code /proc/<pid>}. The executable is always reached through
  * the {@code exe} magic link, which names the inode the process actually runs even when its path
  * was replaced or deleted.
+ *
+ * <p>This runs for every connection, so the files are read with plain open/read/close through
+ * {@link LinuxLibc} into a per-thread buffer and parsed as bytes: the JDK's streams, paths and
+ * attribute maps cost more than the system calls themselves here.
  */
 final class ProcFs {
   /** /proc/<pid>/status and stat are a few KiB; anything longer is not a process file. */
   private static final int MAX_SMALL_FILE = 64 * 1024;
   /** An environment entry is at most MAX_ARG_STRLEN (32 pages) long. */
   private static final int MAX_ENV_ENTRY = 128 * 1024;
+  /** PATH_MAX: a longer link target is read by the JDK instead. */
+  private static final int SCRATCH = 4096;
   private static final List<String> INJECTING_VARIABLES = List.of("LD_PRELOAD=", "LD_AUDIT=");
+  private static final byte[][] INJECTING_PREFIXES = EnvironScanner.prefixes(INJECTING_VARIABLES);
+  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[SCRATCH]);
+  private static final byte[] EXE = bytes("exe");
+  private static final byte[] STATUS = bytes("status");
+  private static final byte[] STAT = bytes("stat");
+  private static final byte[] ENVIRON = bytes("environ");
+  /** The charset the JDK uses for file names, so that a path reads here as Files would give it. */
+  private static final Charset FILE_NAMES = fileNameCharset();
 
   private final Path root;
+  private final byte[] rootPrefix;
+  private final LinuxLibc libc;
 
-  ProcFs(Path root) {
+  ProcFs(Path root, LinuxLibc libc) {
     this.root = root;
+    this.libc = libc;
+    String r = root.toString();
+    this.rootPrefix = (r.endsWith("/") ? r : r + "/").getBytes(FILE_NAMES);
   }
 
+  /** For tests: a /proc-like tree read through the real libc. */
+  ProcFs(Path root) {
+    this(root, new JnaLinuxLibc());
+  }
+
+  /** This system's /proc through the real libc. */
   static ProcFs system() {
-    return new ProcFs(Path.of("/proc"));
+    return system(new JnaLinuxLibc());
+  }
+
+  static ProcFs system(LinuxLibc libc) {
+    return new ProcFs(Path.of("/proc"), libc);
   }
 
   /** The magic link to the running executable; read it, never resolve it to a path and reopen. */
@@ -46,13 +73,29 @@ final class ProcFs {
 
   /** The path the kernel reports for the executable (ends in " (deleted)" when unlinked). */
   String exePath(long pid) throws IOException {
-    return Files.readSymbolicLink(exe(pid)).toString();
+    byte[] buf = BUFFER.get();
+    int n;
+    try {
+      n = libc.readlink(path(pid, EXE), buf);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, "exe", e);
+    }
+    if (n < 0 || n >= buf.length) {
+      return Files.readSymbolicLink(exe(pid)).toString(); // may have been cut: let the JDK size it
+    }
+    return new String(buf, 0, n, FILE_NAMES);
   }
 
   /** The identity of the running inode: stat() follows the magic link to it. */
   FileIdentity exeIdentity(long pid) throws IOException {
-    // a native statx is no cheaper: resolving the magic link in the kernel is the cost
-    return identity(exe(pid));
+    try {
+      return libc.stat(path(pid, EXE));
+    } catch (LinuxLibc.ErrnoException e) {
+      if (e.errno() == LinuxLibc.ENOSYS) {
+        return identity(exe(pid)); // no statx in this C library
+      }
+      throw failure(pid, "exe", e);
+    }
   }
 
   static FileIdentity identity(Path file) throws IOException {
@@ -68,42 +111,107 @@ final class ProcFs {
   /** The facts of {@code /proc/<pid>/status} the backend uses. */
   record Status(long tracerPid, long euid, long egid, List<Long> groups) {}
 
+  /**
+   * Reads {@code /proc/<pid>/status} only as far as the lines the backend needs (TracerPid, Uid,
+   * Gid, Groups come in the first few hundred bytes): one read, no read for the end of file. The
+   * kernel formats the whole file on the first read, so every field comes from one snapshot.
+   */
   Status status(long pid) throws IOException {
-    return parseStatus(pid, readSmall(root.resolve(Long.toString(pid)).resolve("status")));
+    int fd = open(pid, "status", STATUS);
+    try {
+      byte[] buf = BUFFER.get();
+      int length = 0;
+      while (true) {
+        if (length == buf.length) {
+          if (buf.length >= MAX_SMALL_FILE) {
+            // cut at the limit: only complete lines count (a cut Groups line would name wrong groups)
+            int lastLine = lastIndexOf(buf, (byte) '\n', length);
+            return parseStatus(pid, buf, lastLine + 1, true);
+          }
+          buf = Arrays.copyOf(buf, Math.min(MAX_SMALL_FILE, buf.length * 2));
+        }
+        int n = read(pid, "status", fd, buf, length);
+        if (n <= 0) {
+          return parseStatus(pid, buf, length, true);
+        }
+        length += n;
+        Status s = parseStatus(pid, buf, length, false);
+        if (s != null) {
+          return s;
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
   }
 
+  /** Parses a whole status text (for tests and fuzzing). */
   static Status parseStatus(long pid, String text) throws IOException {
+    byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+    return parseStatus(pid, b, b.length, true);
+  }
+
+  private static final byte[] TRACER_PID = bytes("TracerPid:");
+  private static final byte[] UID = bytes("Uid:");
+  private static final byte[] GID = bytes("Gid:");
+  private static final byte[] GROUPS = bytes("Groups:");
+
+  /**
+   * The status facts from the complete lines of {@code b[0, length)}; at the end of the file also
+   * from an unterminated last line. Null while a needed line is still to come. The first line of
+   * each name counts (the kernel writes each once; a process cannot add lines: its name is escaped).
+   */
+  static Status parseStatus(long pid, byte[] b, int length, boolean atEnd) throws IOException {
     long tracer = -1;
     long euid = -1;
     long egid = -1;
-    List<Long> groups = List.of();
-    // hand-rolled line scan: this runs on every verification, and regex splitting costs more than the read
+    List<Long> groups = null;
     int pos = 0;
-    while (pos < text.length()) {
-      int end = text.indexOf('\n', pos);
+    while (pos < length) {
+      int end = indexOf(b, (byte) '\n', pos, length);
       if (end < 0) {
-        end = text.length();
+        if (!atEnd) {
+          break;
+        }
+        end = length;
       }
-      if (text.startsWith("TracerPid:", pos)) {
-        tracer = field(text, pos + 10, end, 0);
-      } else if (text.startsWith("Uid:", pos)) {
-        euid = field(text, pos + 4, end, 1); // real, effective, saved, fs
-      } else if (text.startsWith("Gid:", pos)) {
-        egid = field(text, pos + 4, end, 1);
-      } else if (text.startsWith("Groups:", pos)) {
-        groups = fields(text, pos + 7, end);
+      if (tracer < 0 && startsWith(b, pos, end, TRACER_PID)) {
+        tracer = field(b, pos + TRACER_PID.length, end, 0);
+      } else if (euid < 0 && startsWith(b, pos, end, UID)) {
+        euid = field(b, pos + UID.length, end, 1); // real, effective, saved, fs
+      } else if (egid < 0 && startsWith(b, pos, end, GID)) {
+        egid = field(b, pos + GID.length, end, 1);
+      } else if (groups == null && startsWith(b, pos, end, GROUPS)) {
+        groups = fields(b, pos + GROUPS.length, end);
+      }
+      if (tracer >= 0 && euid >= 0 && egid >= 0 && groups != null) {
+        return new Status(tracer, euid, egid, groups);
       }
       pos = end + 1;
+    }
+    if (!atEnd) {
+      return null;
     }
     if (tracer < 0 || euid < 0 || egid < 0) {
       throw new IOException("unexpected format of /proc/" + pid + "/status");
     }
-    return new Status(tracer, euid, egid, groups);
+    return new Status(tracer, euid, egid, groups == null ? List.of() : groups);
   }
 
   /** Field 22 of {@code /proc/<pid>/stat}: start time in clock ticks after boot. */
   long startTime(long pid) throws IOException {
-    return parseStartTime(pid, readSmall(root.resolve(Long.toString(pid)).resolve("stat")));
+    int fd = open(pid, "stat", STAT);
+    byte[] buf = BUFFER.get();
+    int length = 0;
+    try {
+      int n;
+      while (length < buf.length && (n = read(pid, "stat", fd, buf, length)) > 0) {
+        length += n;
+      }
+    } finally {
+      libc.close(fd);
+    }
+    return parseStartTime(pid, new String(buf, 0, length, StandardCharsets.ISO_8859_1));
   }
 
   static long parseStartTime(long pid, String text) throws IOException {
@@ -127,90 +235,190 @@ final class ProcFs {
   /**
    * Libraries forced into the process by the dynamic loader's environment ({@code LD_PRELOAD},
    * {@code LD_AUDIT}), as {@code "LD_PRELOAD=/path/lib.so"} entries. Reads the environment the
-   * process was started with, streaming it (it may be megabytes). Empty when it cannot be read
-   * (another user's process without CAP_SYS_PTRACE).
+   * process was started with, streaming it to the end (it may be megabytes; a matching entry may
+   * be anywhere). Empty when it cannot be read (another user's process without CAP_SYS_PTRACE).
    */
   List<String> injectedLibraries(long pid) {
-    List<String> out = new ArrayList<>();
-    try (InputStream in = open(root.resolve(Long.toString(pid)).resolve("environ"))) {
-      EnvironScanner.scan(in, MAX_ENV_ENTRY, INJECTING_VARIABLES, entry -> {
-        for (String variable : INJECTING_VARIABLES) {
-          if (entry.startsWith(variable)) {
-            String value = entry.substring(variable.length());
-            for (String lib : value.split("[:\\s]+")) {
-              if (!lib.isEmpty()) {
-                out.add(variable + lib);
-              }
-            }
-          }
-        }
-      });
+    List<String> out = new ArrayList<>(0);
+    int fd;
+    try {
+      fd = open(pid, "environ", ENVIRON);
     } catch (IOException e) {
-      // unreadable (another user's process, or it exited): nothing can be said
+      return out; // unreadable (another user's process, or it exited): nothing can be said
+    }
+    try {
+      byte[] buf = BUFFER.get();
+      EnvironScanner scanner = new EnvironScanner(INJECTING_PREFIXES, MAX_ENV_ENTRY, entry -> addLibraries(entry, out));
+      int n;
+      while ((n = read(pid, "environ", fd, buf, 0)) > 0) {
+        scanner.feed(buf, 0, n);
+      }
+      scanner.finish();
+    } catch (IOException e) {
+      // it exited while being read: what was seen is all that can be said
+    } finally {
+      libc.close(fd);
     }
     return out;
   }
 
-  /**
-   * Opens a /proc file with the lighter FileInputStream (no channel set-up: this is on the path of
-   * every verification), but fails with the precise NIO exceptions the callers tell apart.
-   */
-  private static InputStream open(Path file) throws IOException {
-    try {
-      return new FileInputStream(file.toFile());
-    } catch (FileNotFoundException e) {
-      if (!Files.exists(file)) {
-        throw new NoSuchFileException(file.toString(), null, e.getMessage());
-      }
-      throw new AccessDeniedException(file.toString(), null, e.getMessage());
-    }
-  }
-
-  private static String readSmall(Path file) throws IOException {
-    // a plain read loop: FileInputStream.readNBytes would also fstat and lseek, which /proc cannot use
-    byte[] buf = new byte[4096];
-    int length = 0;
-    try (InputStream in = open(file)) {
-      int n;
-      while ((n = in.read(buf, length, buf.length - length)) > 0) {
-        length += n;
-        if (length == buf.length) {
-          if (buf.length >= MAX_SMALL_FILE) {
-            break;
+  private static void addLibraries(String entry, List<String> out) {
+    for (String variable : INJECTING_VARIABLES) {
+      if (entry.startsWith(variable)) {
+        for (String lib : entry.substring(variable.length()).split("[:\\s]+")) {
+          if (!lib.isEmpty()) {
+            out.add(variable + lib);
           }
-          buf = Arrays.copyOf(buf, Math.min(MAX_SMALL_FILE, buf.length * 2));
         }
       }
     }
-    return new String(buf, 0, length, StandardCharsets.ISO_8859_1);
   }
 
-
-  /** The index-th whitespace-separated number in text[from, to), or -1 when there are fewer. */
-  private static long field(String text, int from, int to, int index) throws IOException {
-    List<Long> all = fields(text, from, to);
-    return index < all.size() ? all.get(index) : -1;
+  private int open(long pid, String name, byte[] nameBytes) throws IOException {
+    try {
+      return libc.openReadOnly(path(pid, nameBytes));
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, name, e);
+    }
   }
 
-  private static List<Long> fields(String text, int from, int to) throws IOException {
-    List<Long> out = new ArrayList<>(4);
+  /** Reads into buf[offset, buf.length): through the scratch start when offset is not 0. */
+  private int read(long pid, String name, int fd, byte[] buf, int offset) throws IOException {
+    try {
+      if (offset == 0) {
+        return libc.read(fd, buf, buf.length);
+      }
+      byte[] chunk = new byte[buf.length - offset];
+      int n = libc.read(fd, chunk, chunk.length);
+      if (n > 0) {
+        System.arraycopy(chunk, 0, buf, offset, n);
+      }
+      return n;
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, name, e);
+    }
+  }
+
+  /** The same exceptions the JDK's file classes throw, which the callers tell apart. */
+  private IOException failure(long pid, String name, LinuxLibc.ErrnoException e) {
+    String file = root.resolve(Long.toString(pid)).resolve(name).toString();
+    IOException out = switch (e.errno()) {
+      case LinuxLibc.ENOENT, LinuxLibc.ESRCH -> new NoSuchFileException(file, null, e.getMessage());
+      case LinuxLibc.EACCES, LinuxLibc.EPERM -> new AccessDeniedException(file, null, e.getMessage());
+      default -> new IOException(file + ": " + e.getMessage());
+    };
+    out.initCause(e);
+    return out;
+  }
+
+  /** {@code <root>/<pid>/<name>} as a NUL-terminated path. */
+  private byte[] path(long pid, byte[] name) {
+    byte[] p = new byte[rootPrefix.length + 20 + 1 + name.length + 1];
+    System.arraycopy(rootPrefix, 0, p, 0, rootPrefix.length);
+    int i = rootPrefix.length;
+    if (pid < 0) {
+      throw new IllegalArgumentException("negative pid " + pid);
+    }
+    int digits = 1;
+    for (long v = pid / 10; v > 0; v /= 10) {
+      digits++;
+    }
+    for (int k = digits - 1; k >= 0; k--, pid /= 10) {
+      p[i + k] = (byte) ('0' + pid % 10);
+    }
+    i += digits;
+    p[i++] = '/';
+    System.arraycopy(name, 0, p, i, name.length);
+    // the rest is already zero: the terminating NUL
+    return p;
+  }
+
+  private static int indexOf(byte[] b, byte value, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == value) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int lastIndexOf(byte[] b, byte value, int to) {
+    for (int i = to - 1; i >= 0; i--) {
+      if (b[i] == value) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
+    return to - from >= prefix.length && Arrays.equals(b, from, from + prefix.length, prefix, 0, prefix.length);
+  }
+
+  /** The index-th whitespace-separated number in b[from, to), or -1 when there are fewer. */
+  private static long field(byte[] b, int from, int to, int index) throws IOException {
     int i = from;
+    int seen = 0;
     while (i < to) {
-      char c = text.charAt(i);
-      if (c == ' ' || c == '\t') {
+      if (b[i] == ' ' || b[i] == '\t') {
         i++;
         continue;
       }
       int start = i;
-      while (i < to && text.charAt(i) != ' ' && text.charAt(i) != '\t') {
+      while (i < to && b[i] != ' ' && b[i] != '\t') {
         i++;
       }
-      try {
-        out.add(Long.parseLong(text, start, i, 10));
-      } catch (NumberFormatException e) {
-        throw new IOException("unexpected number in /proc status: " + text.substring(start, i), e);
+      if (seen++ == index) {
+        return number(b, start, i);
       }
     }
+    return -1;
+  }
+
+  private static List<Long> fields(byte[] b, int from, int to) throws IOException {
+    List<Long> out = new ArrayList<>(4);
+    int i = from;
+    while (i < to) {
+      if (b[i] == ' ' || b[i] == '\t') {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < to && b[i] != ' ' && b[i] != '\t') {
+        i++;
+      }
+      out.add(number(b, start, i));
+    }
     return out;
+  }
+
+  /** A non-negative decimal number; anything else (sign, letters, overflow) is a format error. */
+  private static long number(byte[] b, int from, int to) throws IOException {
+    if (to - from > 18) { // 18 digits cannot overflow a long, and ids and pids are far shorter
+      throw new IOException("unexpected number in /proc status: " + new String(b, from, Math.min(to - from, 40),
+          StandardCharsets.ISO_8859_1));
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        throw new IOException("unexpected number in /proc status: "
+            + new String(b, from, Math.min(to - from, 40), StandardCharsets.ISO_8859_1));
+      }
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static Charset fileNameCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding"));
+    } catch (RuntimeException e) {
+      return Charset.defaultCharset();
+    }
   }
 }
