@@ -20,6 +20,9 @@ final class EnvironScanner {
   private final byte[][] wanted;
   private final int longestPrefix;
   private final int maxEntry;
+  /** The bytes some prefix starts with: an entry starting otherwise is skipped without a copy. */
+  private final boolean[] firstBytes = new boolean[256];
+  private final boolean emptyPrefix;
   private final Consumer<String> matches;
   private byte[] entry = NONE;
   private int length;
@@ -31,9 +34,16 @@ final class EnvironScanner {
     this.maxEntry = maxEntry;
     this.matches = matches;
     int longest = 0;
+    boolean empty = false;
     for (byte[] w : wanted) {
       longest = Math.max(longest, w.length);
+      if (w.length == 0) {
+        empty = true;
+      } else {
+        firstBytes[w[0] & 0xff] = true;
+      }
     }
+    this.emptyPrefix = empty;
     this.longestPrefix = longest;
   }
 
@@ -74,6 +84,10 @@ final class EnvironScanner {
       byte b = buf[i++];
       if (b == 0) {
         endEntry();
+        continue;
+      }
+      if (length == 0 && !emptyPrefix && !firstBytes[b & 0xff]) {
+        skipping = true; // most entries: ruled out by their first byte
         continue;
       }
       if (length < maxEntry) {

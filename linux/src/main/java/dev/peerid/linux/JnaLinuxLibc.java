@@ -1,12 +1,19 @@
 package dev.peerid.linux;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import dev.peerid.FileIdentity;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** {@link LinuxLibc} through JNA direct mapping (no reflection per call, no per-call allocation of proxies). */
+/**
+ * {@link LinuxLibc} through JNA direct mapping (no reflection per call, no per-call allocation of
+ * proxies). Every pointer argument points into a per-thread block of native memory: JNA passes a
+ * Java array by allocating a native copy of the whole array and copying it back after the call,
+ * which on this path (about fifteen calls per connection) cost more than the system calls did.
+ */
 final class JnaLinuxLibc implements LinuxLibc {
   private static final int SOL_SOCKET = 1;
   private static final int SO_PEERCRED = 17;
@@ -19,10 +26,9 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final int O_CLOEXEC = 0x80000; // the generic value (x86, arm, riscv, ...)
   private static final int AT_FDCWD = -100;
   private static final int STATX_BASIC_STATS = 0x7ff;
-  private static final int STATX_SIZE_OF = 256;
   /** The statx fields FileIdentity needs (stx_ino, stx_size, stx_mtime, stx_ctime). */
   private static final int STATX_NEEDED = 0x100 | 0x200 | 0x40 | 0x80;
-  private static final ThreadLocal<byte[]> STATX_BUFFER = ThreadLocal.withInitial(() -> new byte[STATX_SIZE_OF]);
+  private static final int ENAMETOOLONG = 36;
   private static volatile boolean statxMissing;
 
   /** The direct-mapped functions, in their own class so their names do not clash with ours. */
@@ -31,22 +37,22 @@ final class JnaLinuxLibc implements LinuxLibc {
       Native.register(C.class, com.sun.jna.Platform.C_LIBRARY_NAME);
     }
 
-    static native int getsockopt(int fd, int level, int name, byte[] value, int[] length) throws LastErrorException;
+    // pointers as long: the backend runs on 64-bit Linux only, where a pointer is passed as a long
+    static native int getsockopt(int fd, int level, int name, long value, long length) throws LastErrorException;
 
     // syscall(2) is variadic; integer arguments are passed the same way on the Linux ABIs we run on
     static native long syscall(long number, long a1, long a2) throws LastErrorException;
 
-    static native int poll(byte[] fds, long nfds, int timeout) throws LastErrorException;
+    static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
 
     // open(2) is variadic; without O_CREAT the mode is never read, so two arguments suffice
-    static native int open(byte[] path, int flags) throws LastErrorException;
+    static native int open(long path, int flags) throws LastErrorException;
 
-    // ssize_t and size_t as long: the backend runs on 64-bit Linux only (as syscall above)
-    static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+    static native long read(int fd, long buf, long count) throws LastErrorException;
 
-    static native long readlink(byte[] path, byte[] buf, long size) throws LastErrorException;
+    static native long readlink(long path, long buf, long size) throws LastErrorException;
   }
 
   /**
@@ -58,8 +64,39 @@ final class JnaLinuxLibc implements LinuxLibc {
       Native.register(X.class, com.sun.jna.Platform.C_LIBRARY_NAME);
     }
 
-    static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buf) throws LastErrorException;
+    static native int statx(int dirfd, long path, int flags, int mask, long buf) throws LastErrorException;
   }
+
+  /**
+   * One thread's native memory: data (read buffers, link targets, group lists), a NUL-terminated
+   * path, and small structures (ucred, socklen_t, pollfd, struct statx). Calls on one thread never
+   * overlap, so one block per thread is enough.
+   */
+  private static final class Scratch {
+    static final int DATA = 0;
+    static final int DATA_SIZE = 8192;
+    static final int PATH = DATA + DATA_SIZE;
+    static final int PATH_SIZE = 4096; // PATH_MAX, with its NUL
+    static final int SMALL = PATH + PATH_SIZE;
+    static final int LENGTH = SMALL; // socklen_t
+    static final int STRUCT = SMALL + 16; // ucred, pollfd or struct statx (256 bytes)
+    static final int SIZE = STRUCT + 256;
+
+    final Memory memory = new Memory(SIZE);
+    final long address = Pointer.nativeValue(memory);
+    final ByteBuffer view = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
+
+    long path(byte[] nulTerminated) throws ErrnoException {
+      if (nulTerminated.length > PATH_SIZE || nulTerminated.length == 0 || nulTerminated[nulTerminated.length - 1] != 0) {
+        throw new ErrnoException("path", nulTerminated.length > PATH_SIZE ? ENAMETOOLONG : EINVAL,
+            "not a NUL-terminated path of at most " + PATH_SIZE + " bytes");
+      }
+      view.put(PATH, nulTerminated, 0, nulTerminated.length);
+      return address + PATH;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /** Forces the native library to load; throws the linkage error when it cannot. */
   static void load() {
@@ -72,69 +109,89 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public PeerCredentials peerCredentials(int socketFd) throws ErrnoException {
-    byte[] buf = new byte[12];
-    int[] len = {buf.length};
-    call("getsockopt(SO_PEERCRED)", () -> C.getsockopt(socketFd, SOL_SOCKET, SO_PEERCRED, buf, len));
-    if (len[0] != 12) {
-      throw new ErrnoException("getsockopt(SO_PEERCRED)", EINVAL, "short ucred of " + len[0] + " bytes");
+    Scratch s = SCRATCH.get();
+    int len = getsockopt(s, "getsockopt(SO_PEERCRED)", socketFd, SO_PEERCRED, s.address + Scratch.STRUCT, 12);
+    if (len != 12) {
+      throw new ErrnoException("getsockopt(SO_PEERCRED)", EINVAL, "short ucred of " + len + " bytes");
     }
-    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
-    return new PeerCredentials(b.getInt(0), Integer.toUnsignedLong(b.getInt(4)), Integer.toUnsignedLong(b.getInt(8)));
+    ByteBuffer b = s.view;
+    return new PeerCredentials(b.getInt(Scratch.STRUCT), Integer.toUnsignedLong(b.getInt(Scratch.STRUCT + 4)),
+        Integer.toUnsignedLong(b.getInt(Scratch.STRUCT + 8)));
   }
 
   @Override
   public int peerPidfd(int socketFd) throws ErrnoException {
-    byte[] buf = new byte[4];
-    int[] len = {buf.length};
-    call("getsockopt(SO_PEERPIDFD)", () -> C.getsockopt(socketFd, SOL_SOCKET, SO_PEERPIDFD, buf, len));
-    return ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getInt(0);
+    Scratch s = SCRATCH.get();
+    getsockopt(s, "getsockopt(SO_PEERPIDFD)", socketFd, SO_PEERPIDFD, s.address + Scratch.STRUCT, 4);
+    return s.view.getInt(Scratch.STRUCT);
   }
 
   @Override
   public long[] peerGroups(int socketFd) throws ErrnoException {
-    int capacity = 64;
+    Scratch s = SCRATCH.get();
+    int capacity = Scratch.DATA_SIZE;
+    Memory large = null; // only for more groups than the scratch holds
     while (true) {
-      byte[] buf = new byte[capacity * 4];
-      int[] len = {buf.length};
+      long address = large == null ? s.address + Scratch.DATA : Pointer.nativeValue(large);
+      int len;
       try {
-        call("getsockopt(SO_PEERGROUPS)", () -> C.getsockopt(socketFd, SOL_SOCKET, SO_PEERGROUPS, buf, len));
+        len = getsockopt(s, "getsockopt(SO_PEERGROUPS)", socketFd, SO_PEERGROUPS, address, capacity);
       } catch (ErrnoException e) {
-        // ERANGE: the kernel wrote the size it needs into len
-        if (e.errno() == ERANGE && len[0] > buf.length && len[0] / 4 <= MAX_GROUPS) {
-          capacity = len[0] / 4;
+        // ERANGE: the kernel wrote the size it needs into the length
+        int needed = s.view.getInt(Scratch.LENGTH);
+        if (e.errno() == ERANGE && needed > capacity && needed / 4 <= MAX_GROUPS) {
+          capacity = needed;
+          large = new Memory(capacity);
           continue;
         }
         throw e;
       }
-      ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
-      long[] out = new long[Math.min(len[0], buf.length) / 4];
+      long[] out = new long[Math.min(len, capacity) / 4];
       for (int i = 0; i < out.length; i++) {
-        out[i] = Integer.toUnsignedLong(b.getInt(i * 4));
+        int g = large == null ? s.view.getInt(Scratch.DATA + i * 4) : large.getInt(i * 4L);
+        out[i] = Integer.toUnsignedLong(g);
       }
       return out;
     }
   }
 
+  /** getsockopt into {@code value}; the length the kernel reports. */
+  private static int getsockopt(Scratch s, String what, int fd, int name, long value, int capacity)
+      throws ErrnoException {
+    s.view.putInt(Scratch.LENGTH, capacity);
+    try {
+      C.getsockopt(fd, SOL_SOCKET, name, value, s.address + Scratch.LENGTH);
+    } catch (LastErrorException e) {
+      throw errno(what, e);
+    }
+    return s.view.getInt(Scratch.LENGTH);
+  }
+
   @Override
   public int pidfdOpen(long pid) throws ErrnoException {
-    long[] fd = new long[1];
-    call("pidfd_open(" + pid + ")", () -> fd[0] = C.syscall(SYS_PIDFD_OPEN, pid, 0));
-    return (int) fd[0];
+    try {
+      return (int) C.syscall(SYS_PIDFD_OPEN, pid, 0);
+    } catch (LastErrorException e) {
+      throw errno("pidfd_open(" + pid + ")", e);
+    }
   }
 
   @Override
   public boolean hasExited(int pidfd) throws ErrnoException {
+    Scratch s = SCRATCH.get();
     // struct pollfd { int fd; short events; short revents; }
-    ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-    b.putInt(0, pidfd).putShort(4, (short) POLLIN);
-    byte[] fds = b.array();
-    int[] ready = new int[1];
-    call("poll(pidfd)", () -> ready[0] = C.poll(fds, 1, 0));
-    short revents = ByteBuffer.wrap(fds).order(ByteOrder.nativeOrder()).getShort(6);
+    s.view.putInt(Scratch.STRUCT, pidfd).putShort(Scratch.STRUCT + 4, (short) POLLIN).putShort(Scratch.STRUCT + 6, (short) 0);
+    int ready;
+    try {
+      ready = C.poll(s.address + Scratch.STRUCT, 1, 0);
+    } catch (LastErrorException e) {
+      throw errno("poll(pidfd)", e);
+    }
+    short revents = s.view.getShort(Scratch.STRUCT + 6);
     if ((revents & 0x20) != 0) { // POLLNVAL: not an open descriptor
       throw new ErrnoException("poll(pidfd)", EBADF, "pidfd " + pidfd + " is not open");
     }
-    return ready[0] > 0 && revents != 0;
+    return ready > 0 && revents != 0;
   }
 
   @Override
@@ -148,36 +205,53 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public int openReadOnly(byte[] path) throws ErrnoException {
+    Scratch s = SCRATCH.get();
     try {
-      return C.open(path, O_RDONLY | O_CLOEXEC);
+      return C.open(s.path(path), O_RDONLY | O_CLOEXEC);
     } catch (LastErrorException e) {
       throw errno("open", e);
     }
   }
 
+  /** Reads at most the scratch's data size; a short read is a read like any other. */
   @Override
   public int read(int fd, byte[] buf, int length) throws ErrnoException {
     if (length < 0 || length > buf.length) {
       throw new IllegalArgumentException("length " + length + " outside a buffer of " + buf.length);
     }
+    Scratch s = SCRATCH.get();
+    int count = Math.min(length, Scratch.DATA_SIZE);
     while (true) {
+      int n;
       try {
-        return (int) C.read(fd, buf, length);
+        n = (int) C.read(fd, s.address + Scratch.DATA, count);
       } catch (LastErrorException e) {
-        if (e.getErrorCode() != EINTR) {
-          throw errno("read", e);
+        if (e.getErrorCode() == EINTR) {
+          continue;
         }
+        throw errno("read", e);
       }
+      if (n > 0) {
+        s.view.get(Scratch.DATA, buf, 0, n);
+      }
+      return n;
     }
   }
 
   @Override
   public int readlink(byte[] path, byte[] buf) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    int size = Math.min(buf.length, Scratch.DATA_SIZE);
+    int n;
     try {
-      return (int) C.readlink(path, buf, buf.length);
+      n = (int) C.readlink(s.path(path), s.address + Scratch.DATA, size);
     } catch (LastErrorException e) {
       throw errno("readlink", e);
     }
+    if (n > 0) {
+      s.view.get(Scratch.DATA, buf, 0, n);
+    }
+    return n == size ? buf.length : n; // filled: the caller cannot tell a cut target from an exact one
   }
 
   @Override
@@ -185,27 +259,28 @@ final class JnaLinuxLibc implements LinuxLibc {
     if (statxMissing) {
       throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
     }
+    Scratch s = SCRATCH.get();
     // struct statx is the same on every architecture, so offsets are fixed (linux/stat.h)
-    byte[] buf = STATX_BUFFER.get();
     try {
-      X.statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buf);
+      X.statx(AT_FDCWD, s.path(path), 0, STATX_BASIC_STATS, s.address + Scratch.STRUCT);
     } catch (LastErrorException e) {
       throw errno("statx", e);
     } catch (LinkageError e) {
       statxMissing = true;
       throw new ErrnoException("statx", ENOSYS, "no statx in this C library: " + e.getMessage());
     }
-    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
-    int mask = b.getInt(0);
+    ByteBuffer b = s.view;
+    int at = Scratch.STRUCT;
+    int mask = b.getInt(at);
     if ((mask & STATX_NEEDED) != STATX_NEEDED) {
       throw new ErrnoException("statx", ENOSYS, "statx did not report the basic fields (mask 0x"
           + Integer.toHexString(mask) + ")");
     }
-    long ino = b.getLong(32);
-    long size = b.getLong(40);
-    long ctime = nanos(b.getLong(96), Integer.toUnsignedLong(b.getInt(104)));
-    long mtime = nanos(b.getLong(112), Integer.toUnsignedLong(b.getInt(120)));
-    long dev = makedev(Integer.toUnsignedLong(b.getInt(136)), Integer.toUnsignedLong(b.getInt(140)));
+    long ino = b.getLong(at + 32);
+    long size = b.getLong(at + 40);
+    long ctime = nanos(b.getLong(at + 96), Integer.toUnsignedLong(b.getInt(at + 104)));
+    long mtime = nanos(b.getLong(at + 112), Integer.toUnsignedLong(b.getInt(at + 120)));
+    long dev = makedev(Integer.toUnsignedLong(b.getInt(at + 136)), Integer.toUnsignedLong(b.getInt(at + 140)));
     return new FileIdentity(dev, ino, size, mtime, ctime);
   }
 
@@ -226,18 +301,6 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   private static ErrnoException errno(String what, LastErrorException e) {
     return new ErrnoException(what, e.getErrorCode(), strip(e.getMessage()));
-  }
-
-  private interface NativeCall {
-    void run() throws LastErrorException;
-  }
-
-  private static void call(String what, NativeCall c) throws ErrnoException {
-    try {
-      c.run();
-    } catch (LastErrorException e) {
-      throw new ErrnoException(what, e.getErrorCode(), strip(e.getMessage()));
-    }
   }
 
   // LastErrorException's message is "[errno] text"
