@@ -39,7 +39,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * latency to a connection's first echoed byte (median, p99). The client is this JVM (its exe is
  * allowed by a path policy that opts in to interpreters), so both servers see the same client.
  *
- * <p>Run: {@code java -cp <microbench classpath> dev.peerid.bench.HandlerThroughputBenchmark [seconds] [threads]}
+ * <p>Run: {@code java -cp <microbench classpath> dev.peerid.bench.HandlerThroughputBenchmark [seconds] [threads] [rounds]}
  */
 public final class HandlerThroughputBenchmark {
   private HandlerThroughputBenchmark() {}
@@ -55,6 +55,7 @@ public final class HandlerThroughputBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     Path dir = Files.createTempDirectory("peerid-bench");
     String javaExe = ProcessHandle.current().info().command().orElseThrow();
     Policy policy = Policy.parse("path = \"" + Path.of(javaExe).toRealPath() + "\" and interpreter");
@@ -68,22 +69,34 @@ public final class HandlerThroughputBenchmark {
         Channel plain = server(group, plainSock, null, denied);
         Channel authd = server(group, authSock, auth, denied);
         // warm up: JIT, verification cache (one verification of this JVM's executable)
-        run(plainSock, 2, Duration.ofSeconds(2));
-        run(authSock, 2, Duration.ofSeconds(2));
+        run(plainSock, threads, Duration.ofSeconds(2));
+        run(authSock, threads, Duration.ofSeconds(2));
         if (denied.get() > 0) {
           System.err.println("the handler denied this JVM; the benchmark needs an allowing policy");
           System.exit(1);
         }
         List<Result> plainRuns = new ArrayList<>();
         List<Result> authRuns = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
-          plainRuns.add(run(plainSock, threads, Duration.ofSeconds(seconds)));
-          authRuns.add(run(authSock, threads, Duration.ofSeconds(seconds)));
+        double[] ratios = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+          // the order alternates too, so that neither server always runs right after a GC of the other's garbage
+          Result pr;
+          Result ar;
+          if (round % 2 == 0) {
+            pr = run(plainSock, threads, Duration.ofSeconds(seconds));
+            ar = run(authSock, threads, Duration.ofSeconds(seconds));
+          } else {
+            ar = run(authSock, threads, Duration.ofSeconds(seconds));
+            pr = run(plainSock, threads, Duration.ofSeconds(seconds));
+          }
+          plainRuns.add(pr);
+          authRuns.add(ar);
+          ratios[round] = ar.perSecond() / pr.perSecond();
         }
         Result p = merge(plainRuns);
         Result a = merge(authRuns);
-        System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d client threads, 3 x %d s each, "
-            + "alternating%n", threads, seconds);
+        System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d client threads, %d x %d s each, "
+            + "alternating%n", threads, rounds, seconds);
         System.out.printf("  cores=%d, verifier cache entries=%d, denied=%d%n",
             Runtime.getRuntime().availableProcessors(), verifier.cachedFiles(), denied.get());
         System.out.printf("  %-22s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
@@ -91,7 +104,8 @@ public final class HandlerThroughputBenchmark {
             p.percentile(0.5), p.percentile(0.99));
         System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "with handler (warm)", a.perSecond(),
             a.percentile(0.5), a.percentile(0.99));
-        System.out.printf("  ratio with/without: %.2f (goal >= 0.70)%n", a.perSecond() / p.perSecond());
+        System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
+            + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios), median(ratios));
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us%n",
             verifierOnly(verifier, dir.resolve("direct.sock")));
         System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us%n",
@@ -206,6 +220,20 @@ public final class HandlerThroughputBenchmark {
       }
       return best;
     }
+  }
+
+  private static String format(double[] values) {
+    StringBuilder b = new StringBuilder();
+    for (double v : values) {
+      b.append(b.length() == 0 ? "" : " ").append(String.format("%.2f", v));
+    }
+    return b.toString();
+  }
+
+  private static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   private static Result merge(List<Result> runs) {

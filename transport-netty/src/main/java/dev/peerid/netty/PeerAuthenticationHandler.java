@@ -71,7 +71,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.authenticated");
 
   private final PeerAuthentication auth;
-  private final ArrayDeque<Object> held = new ArrayDeque<>();
+  /** Messages that arrived before the verdict; made only when one does (rare: reads are held back). */
+  private ArrayDeque<Object> held;
   private final AtomicBoolean slotHeld = new AtomicBoolean();
   private int heldBytes;
   private boolean started;
@@ -275,8 +276,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     session = s;
     ch.closeFuture().addListener(f -> closeQuietly(s));
     ctx.fireUserEventTriggered(PeerAuthenticationEvent.of(verdict));
-    boolean replayed = !held.isEmpty();
-    while (!held.isEmpty()) {
+    boolean replayed = held != null && !held.isEmpty();
+    while (held != null && !held.isEmpty()) {
       ctx.fireChannelRead(held.poll());
     }
     heldBytes = 0;
@@ -342,11 +343,14 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       return;
     }
     heldBytes += size;
+    if (held == null) {
+      held = new ArrayDeque<>(4);
+    }
     held.add(msg);
   }
 
   private void releaseHeld() {
-    while (!held.isEmpty()) {
+    while (held != null && !held.isEmpty()) {
       ReferenceCountUtil.release(held.poll());
     }
     heldBytes = 0;
