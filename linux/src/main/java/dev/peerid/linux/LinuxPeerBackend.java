@@ -33,6 +33,10 @@ public final class LinuxPeerBackend implements PeerBackend {
   private final NameDatabase users;
   private final NameDatabase groups;
   private volatile LinuxPeerProcess.Environment environment;
+  // a kernel does not gain a socket option while running: once it said ENOPROTOOPT, ask no more
+  // (a failed JNA call builds two exceptions with stack traces, which cost more than the call)
+  private volatile boolean noPeerPidfd;
+  private volatile boolean noPeerGroups;
 
   /** The backend {@link ServiceLoader} finds. */
   public LinuxPeerBackend() {
@@ -128,23 +132,31 @@ public final class LinuxPeerBackend implements PeerBackend {
     long pid = cred.pid();
     int pidfd = -1;
     long startTime = -1;
-    try {
-      pidfd = libc.peerPidfd(fd);
-    } catch (LinuxLibc.ErrnoException e) {
-      if (e.errno() == LinuxLibc.ESRCH) {
-        throw new PeerIdentificationException("process " + pid + " exited", e);
-      }
-      if (e.errno() != LinuxLibc.ENOPROTOOPT && e.errno() != LinuxLibc.EINVAL) {
-        throw new PeerIdentificationException("cannot pin process " + pid + ": " + e.getMessage(), e);
-      }
-      // kernel before 6.5: pin by start time instead
+    if (noPeerPidfd) {
       startTime = startTime(pid);
+    } else {
+      try {
+        pidfd = libc.peerPidfd(fd);
+      } catch (LinuxLibc.ErrnoException e) {
+        if (e.errno() == LinuxLibc.ESRCH) {
+          throw new PeerIdentificationException("process " + pid + " exited", e);
+        }
+        if (e.errno() != LinuxLibc.ENOPROTOOPT && e.errno() != LinuxLibc.EINVAL) {
+          throw new PeerIdentificationException("cannot pin process " + pid + ": " + e.getMessage(), e);
+        }
+        // kernel before 6.5: pin by start time instead
+        noPeerPidfd = e.errno() == LinuxLibc.ENOPROTOOPT;
+        startTime = startTime(pid);
+      }
     }
     List<Long> gids = List.of();
-    try {
-      gids = toList(libc.peerGroups(fd));
-    } catch (LinuxLibc.ErrnoException e) {
-      // kernel before 4.13: supplementary groups stay unknown (empty), as ProcessInfo documents
+    if (!noPeerGroups) {
+      try {
+        gids = toList(libc.peerGroups(fd));
+      } catch (LinuxLibc.ErrnoException e) {
+        // kernel before 4.13: supplementary groups stay unknown (empty), as ProcessInfo documents
+        noPeerGroups = e.errno() == LinuxLibc.ENOPROTOOPT;
+      }
     }
     return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime,
         new LinuxPeerProcess.Credentials(cred.uid(), cred.gid(), gids), false, users, groups);

@@ -314,12 +314,17 @@ class LinuxPeerBackendTest {
 
   @Test
   void startTimePinIsUsedWithoutPidfdSupport() throws Exception {
-    LinuxPeerBackend old = new LinuxPeerBackend(new KernelWithoutPeerPidfd(new JnaLinuxLibc()));
+    KernelWithoutPeerPidfd kernel = new KernelWithoutPeerPidfd(new JnaLinuxLibc());
+    LinuxPeerBackend old = new LinuxPeerBackend(kernel);
     Path client = live.copy(curl, "old-kernel-client");
     LivePeers.Peer peer = live.start(live.curl(client));
     long ticks = ProcFs.system().startTime(peer.pid());
+    try (PeerProcess first = old.attach(PeerHandle.socket(peer.fd()))) {
+      assertEquals("starttime:" + ticks, first.process().raceToken());
+    }
     try (PeerProcess p = old.attach(PeerHandle.socket(peer.fd()))) {
-      assertEquals("starttime:" + ticks, p.process().raceToken());
+      assertEquals("starttime:" + ticks, p.process().raceToken(), "the second peer is pinned the same way");
+      assertEquals(1, kernel.peerPidfdCalls.get(), "a kernel without SO_PEERPIDFD is asked once, not per peer");
       p.confirmUnchanged();
       peer.kill();
       PeerIdentificationException e = assertThrows(PeerIdentificationException.class, p::confirmUnchanged);
@@ -436,6 +441,7 @@ class LinuxPeerBackendTest {
   /** The real libc, as on a kernel before 6.5 that has no SO_PEERPIDFD. */
   private static final class KernelWithoutPeerPidfd implements LinuxLibc {
     private final LinuxLibc real;
+    final java.util.concurrent.atomic.AtomicInteger peerPidfdCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     KernelWithoutPeerPidfd(LinuxLibc real) {
       this.real = real;
@@ -448,6 +454,7 @@ class LinuxPeerBackendTest {
 
     @Override
     public int peerPidfd(int socketFd) throws ErrnoException {
+      peerPidfdCalls.incrementAndGet();
       throw new ErrnoException("getsockopt(SO_PEERPIDFD)", ENOPROTOOPT, "Protocol not available");
     }
 
