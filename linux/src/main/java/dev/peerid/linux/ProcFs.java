@@ -91,8 +91,10 @@ final class ProcFs {
     try {
       return libc.stat(path(pid, EXE));
     } catch (LinuxLibc.ErrnoException e) {
-      if (e.errno() == LinuxLibc.ENOSYS) {
-        return identity(exe(pid)); // no statx in this C library
+      if (e.errno() == LinuxLibc.ENOSYS || e.errno() == LinuxLibc.EPERM) {
+        // no statx in this C library, or a seccomp filter (older container runtimes) refuses it:
+        // the JDK's stat gives the same identity, or the precise error
+        return identity(exe(pid));
       }
       throw failure(pid, "exe", e);
     }

@@ -45,6 +45,20 @@ class ProcFsNativeReadTest {
   }
 
   @Test
+  void withoutStatxTheJdkGivesTheIdentity() throws IOException {
+    long self = ProcessHandle.current().pid();
+    FileIdentity expected = ProcFs.identity(Path.of("/proc/self/exe"));
+    for (int errno : new int[] {LinuxLibc.ENOSYS, LinuxLibc.EPERM}) {
+      CountingLibc noStatx = new CountingLibc(libc);
+      noStatx.statErrno = errno;
+      assertEquals(expected, ProcFs.system(noStatx).exeIdentity(self), "errno " + errno);
+    }
+    CountingLibc broken = new CountingLibc(libc);
+    broken.statErrno = LinuxLibc.EACCES;
+    assertThrows(AccessDeniedException.class, () -> ProcFs.system(broken).exeIdentity(self));
+  }
+
+  @Test
   void deviceNumbersAreEncodedAsGlibcMakedev() {
     assertEquals(0x801, JnaLinuxLibc.makedev(8, 1)); // /dev/sda1
     // a major above 0xfff and a minor above 0xff use the high bits (large NVMe / device-mapper numbers)
@@ -154,6 +168,7 @@ class ProcFsNativeReadTest {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
+    int statErrno; // when not 0, stat fails with it (a C library without statx, a seccomp filter)
 
     CountingLibc(LinuxLibc real) {
       this.real = real;
@@ -210,6 +225,9 @@ class ProcFsNativeReadTest {
 
     @Override
     public FileIdentity stat(byte[] path) throws ErrnoException {
+      if (statErrno != 0) {
+        throw new ErrnoException("statx", statErrno, "refused by the test");
+      }
       return real.stat(path);
     }
   }
