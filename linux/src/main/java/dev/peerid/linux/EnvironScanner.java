@@ -2,6 +2,9 @@ package dev.peerid.linux;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +19,7 @@ import java.util.function.Consumer;
  */
 final class EnvironScanner {
   private static final byte[] NONE = new byte[0];
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final byte[][] wanted;
   private final int longestPrefix;
@@ -71,9 +75,7 @@ final class EnvironScanner {
     int end = offset + count;
     while (i < end) {
       if (skipping) {
-        while (i < end && buf[i] != 0) {
-          i++;
-        }
+        i = nextNul(buf, i, end);
         if (i == end) {
           return;
         }
@@ -102,6 +104,25 @@ final class EnvironScanner {
         length = 0;
       }
     }
+  }
+
+  /**
+   * The index of the first NUL in buf[from, to), or {@code to}. Eight bytes at a time: most of an
+   * environment is skipped here.
+   */
+  static int nextNul(byte[] buf, int from, int to) {
+    int i = from;
+    while (i + 8 <= to) {
+      long v = (long) LONGS.get(buf, i);
+      if (((v - 0x0101010101010101L) & ~v & 0x8080808080808080L) != 0) {
+        break; // a zero byte in these eight (the test has no false negatives; the loop below finds it)
+      }
+      i += 8;
+    }
+    while (i < to && buf[i] != 0) {
+      i++;
+    }
+    return i;
   }
 
   /** The end of the block: the last entry needs no NUL. */

@@ -156,6 +156,23 @@ class ProcFsNativeReadTest {
     }
   }
 
+  @Test
+  void nextNulFindsTheFirstZeroAtEveryPosition() {
+    for (int length = 0; length <= 40; length++) {
+      for (int zero = -1; zero < length; zero++) {
+        byte[] b = new byte[length + 3];
+        java.util.Arrays.fill(b, (byte) 0x80); // high bits set: the case a careless zero test gets wrong
+        b[0] = 0;
+        b[b.length - 1] = 0;
+        if (zero >= 0) {
+          b[1 + zero] = 0;
+        }
+        int expected = zero >= 0 ? 1 + zero : 1 + length;
+        assertEquals(expected, EnvironScanner.nextNul(b, 1, 1 + length), "length " + length + ", zero at " + zero);
+      }
+    }
+  }
+
   private static void write(Path root, long pid, String name, String content) throws IOException {
     Path dir = root.resolve(Long.toString(pid));
     Files.createDirectories(dir);
