@@ -87,7 +87,8 @@ final class JnaLinuxLibc implements LinuxLibc {
     final ByteBuffer view = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
 
     long path(byte[] nulTerminated) throws ErrnoException {
-      if (nulTerminated.length > PATH_SIZE || nulTerminated.length == 0 || nulTerminated[nulTerminated.length - 1] != 0) {
+      int n = nulTerminated.length;
+      if (n > PATH_SIZE || n == 0 || nulTerminated[n - 1] != 0) {
         throw new ErrnoException("path", nulTerminated.length > PATH_SIZE ? ENAMETOOLONG : EINVAL,
             "not a NUL-terminated path of at most " + PATH_SIZE + " bytes");
       }
@@ -180,7 +181,8 @@ final class JnaLinuxLibc implements LinuxLibc {
   public boolean hasExited(int pidfd) throws ErrnoException {
     Scratch s = SCRATCH.get();
     // struct pollfd { int fd; short events; short revents; }
-    s.view.putInt(Scratch.STRUCT, pidfd).putShort(Scratch.STRUCT + 4, (short) POLLIN).putShort(Scratch.STRUCT + 6, (short) 0);
+    s.view.putInt(Scratch.STRUCT, pidfd).putShort(Scratch.STRUCT + 4, (short) POLLIN)
+        .putShort(Scratch.STRUCT + 6, (short) 0);
     int ready;
     try {
       ready = C.poll(s.address + Scratch.STRUCT, 1, 0);

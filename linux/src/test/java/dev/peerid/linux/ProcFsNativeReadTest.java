@@ -147,7 +147,8 @@ class ProcFsNativeReadTest {
     assertEquals(List.of("LD_PRELOAD=/p.so", "LD_AUDIT=/a.so"), whole);
     for (int chunk = 1; chunk <= block.length; chunk++) {
       List<String> seen = new ArrayList<>();
-      EnvironScanner s = new EnvironScanner(EnvironScanner.prefixes(List.of("LD_PRELOAD=", "LD_AUDIT=")), 1000, seen::add);
+      byte[][] prefixes = EnvironScanner.prefixes(List.of("LD_PRELOAD=", "LD_AUDIT="));
+      EnvironScanner s = new EnvironScanner(prefixes, 1000, seen::add);
       for (int i = 0; i < block.length; i += chunk) {
         s.feed(block, i, Math.min(chunk, block.length - i));
       }
