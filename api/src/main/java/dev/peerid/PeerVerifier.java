@@ -299,7 +299,7 @@ public final class PeerVerifier implements AutoCloseable {
   private static PeerBackend defaultBackend() {
     Platform here = Platform.current();
     PeerBackend fallback = null;
-    for (PeerBackend b : ServiceLoader.load(PeerBackend.class, PeerVerifier.class.getClassLoader())) {
+    for (PeerBackend b : providers(PeerBackend.class)) {
       if (b.platform() == here) {
         if (b.isSupported()) {
           return b;
@@ -311,8 +311,29 @@ public final class PeerVerifier implements AutoCloseable {
   }
 
   private static List<ExecutableVerifier> loadVerifiers() {
-    List<ExecutableVerifier> out = new ArrayList<>();
-    ServiceLoader.load(ExecutableVerifier.class, PeerVerifier.class.getClassLoader()).forEach(out::add);
+    return providers(ExecutableVerifier.class);
+  }
+
+  /**
+   * Every provider that loads; a broken provider entry (stale jar, missing class) is skipped so
+   * that one bad jar on the class path cannot stop the server from starting. Skipping can only
+   * remove a way to allow a peer, never add one.
+   */
+  private static <T> List<T> providers(Class<T> type) {
+    List<T> out = new ArrayList<>();
+    java.util.Iterator<T> it = ServiceLoader.load(type, PeerVerifier.class.getClassLoader()).iterator();
+    for (int errors = 0; errors < 64; ) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        out.add(it.next());
+      } catch (java.util.ServiceConfigurationError | LinkageError e) {
+        errors++;
+        System.getLogger(PeerVerifier.class.getName()).log(System.Logger.Level.WARNING,
+            "peerid: skipping a " + type.getSimpleName() + " provider that does not load: " + e);
+      }
+    }
     return out;
   }
 
