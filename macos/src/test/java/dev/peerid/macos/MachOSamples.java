@@ -17,6 +17,8 @@ final class MachOSamples {
   static final String NETTY_KQUEUE = "META-INF/native/libnetty_transport_native_kqueue_aarch_64.jnilib";
   /** Ad-hoc, linker-signed; JNA's darwin-aarch64 dispatch library. */
   static final String JNA_DISPATCH = "com/sun/jna/darwin-aarch64/libjnidispatch.jnilib";
+  /** Unsigned x86_64 dylib; JNA's darwin-x86-64 dispatch library. */
+  static final String JNA_DISPATCH_X86_64 = "com/sun/jna/darwin-x86-64/libjnidispatch.jnilib";
 
   private MachOSamples() {}
 
