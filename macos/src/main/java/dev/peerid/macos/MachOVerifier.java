@@ -132,14 +132,12 @@ public final class MachOVerifier implements ExecutableVerifier {
     b.attribute("linkerSigned", Boolean.toString(linker));
     b.attribute("entitlements", String.join("\n", entitlements));
     b.attribute("identifier", cd.identifier);
-    if (cd.teamId != null) {
-      b.attribute("teamId", cd.teamId);
-    }
     b.attribute("codeDirectories", primarySlice.codeDirectories().stream().map(d -> d.hashType.label)
         .collect(Collectors.joining(",")));
     primarySlice.signer().ifPresent(trust -> {
       Signer.Builder signer = Signer.builder().chain(trust.chain).identifier(cd.identifier);
       trust.teamId.ifPresent(signer::teamId);
+      trust.teamId.ifPresent(t -> b.attribute("teamId", t));
       trust.trustName.ifPresent(signer::trustName);
       b.signer(signer.build());
       boolean allApple = signed.stream().allMatch(r -> r.signer().flatMap(s -> s.appleAnchor).isPresent());

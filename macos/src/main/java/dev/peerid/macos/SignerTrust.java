@@ -41,6 +41,15 @@ final class SignerTrust {
   }
 
   static SignerTrust evaluate(CmsSignature cms, TrustStore trust) throws SignatureMismatchException {
+    try {
+      return evaluateChain(cms, trust);
+    } catch (RuntimeException e) {
+      // certificates are not covered by the CMS signature: a malformed one must deny, not escape
+      throw new SignatureMismatchException("a certificate of the CMS signature cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static SignerTrust evaluateChain(CmsSignature cms, TrustStore trust) throws SignatureMismatchException {
     List<X509Certificate> chain = new ArrayList<>(SignerChain.build(cms.signer, cms.certificates));
     X509Certificate leaf = chain.get(0);
     checkLeaf(leaf);
@@ -55,7 +64,8 @@ final class SignerTrust {
       chain.add(appleRoot.get());
     }
     Optional<String> appleAnchor = appleRoot.map(r -> isAppleIssued(chain) ? "apple" : "apple-generic");
-    Optional<String> teamId = attribute(leaf, BCStyle.OU);
+    // a team id means something only when a trusted root vouches for the certificate that names it
+    Optional<String> teamId = appleRoot.isPresent() ? attribute(leaf, BCStyle.OU) : Optional.empty();
 
     for (X509Certificate c : chain) {
       if (trust.isRevoked(c)) {
@@ -86,7 +96,8 @@ final class SignerTrust {
       }
     }
     if (trustName.isPresent()) {
-      return new SignerTrust(SignatureStatus.VALID, List.of(), chain, trustName, appleAnchor, teamId);
+      return new SignerTrust(SignatureStatus.VALID, List.of(), chain, trustName, appleAnchor,
+          attribute(leaf, BCStyle.OU));
     }
     String reason = appleAnchor.isPresent()
         ? "signer " + subject(leaf) + " chains to Apple's root but no trust-store entry vouches for it"
