@@ -41,16 +41,23 @@ final class SignerTrust {
   }
 
   static SignerTrust evaluate(CmsSignature cms, TrustStore trust) throws SignatureMismatchException {
+    return evaluate(cms.signer, cms.certificates, trust);
+  }
+
+  /** Evaluates a signer whose signature was already verified, given the certificates that came with it. */
+  static SignerTrust evaluate(X509Certificate signer, List<X509Certificate> certificates, TrustStore trust)
+      throws SignatureMismatchException {
     try {
-      return evaluateChain(cms, trust);
+      return evaluateChain(signer, certificates, trust);
     } catch (RuntimeException e) {
       // certificates are not covered by the CMS signature: a malformed one must deny, not escape
       throw new SignatureMismatchException("a certificate of the CMS signature cannot be read: " + e.getMessage(), e);
     }
   }
 
-  private static SignerTrust evaluateChain(CmsSignature cms, TrustStore trust) throws SignatureMismatchException {
-    List<X509Certificate> chain = new ArrayList<>(SignerChain.build(cms.signer, cms.certificates));
+  private static SignerTrust evaluateChain(X509Certificate signer, List<X509Certificate> certificates,
+      TrustStore trust) throws SignatureMismatchException {
+    List<X509Certificate> chain = new ArrayList<>(SignerChain.build(signer, certificates));
     X509Certificate leaf = chain.get(0);
     checkLeaf(leaf);
     for (int i = 1; i < chain.size(); i++) {
