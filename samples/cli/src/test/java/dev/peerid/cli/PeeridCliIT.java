@@ -1,0 +1,191 @@
+package dev.peerid.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives the packaged {@code peerid.jar} as a real process against files signed by evmctl. */
+class PeeridCliIT {
+  private static final Pattern KEY_ID = Pattern.compile("\"keyId\":\"([0-9a-f]{8})\"");
+
+  @TempDir Path dir;
+  private Path cert;
+
+  @BeforeEach
+  void vendorKey() throws Exception {
+    Tools.require("openssl");
+    Tools.require("evmctl");
+    Tools.ok(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "vendor.key",
+        "-out", "vendor.pem", "-days", "30", "-subj", "/CN=peerid test vendor/O=peerid");
+    Tools.ok(dir, "openssl", "x509", "-in", "vendor.pem", "-outform", "DER", "-out", "vendor.der");
+    cert = dir.resolve("vendor.pem");
+  }
+
+  private Path signedCopy(String name, String... evmctlOptions) throws Exception {
+    Path file = dir.resolve(name);
+    Files.copy(Path.of("/bin/true"), file, StandardCopyOption.REPLACE_EXISTING);
+    List<String> cmd = new java.util.ArrayList<>(List.of("evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256"));
+    cmd.addAll(List.of(evmctlOptions));
+    cmd.add(name);
+    Tools.ok(dir, cmd.toArray(String[]::new));
+    return file;
+  }
+
+  @Test
+  void verifyAllowsAFileSignedByEvmctlAndReportsEveryField() throws Exception {
+    Path file = signedCopy("client");
+    Tools.Result r = Tools.peerid(dir, "verify", "--trust", "vendor=" + cert, "--json", file.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    String line = r.out().strip();
+    assertFalse(line.contains("\n"), "one line per file");
+    assertTrue(line.contains("\"path\":\"" + file + "\""), line);
+    assertTrue(line.contains("\"format\":\"ima\""), line);
+    assertTrue(line.contains("\"status\":\"valid\""), line);
+    assertTrue(line.contains("\"decision\":\"allow\""), line);
+    assertTrue(line.contains("\"trustName\":\"vendor\""), line);
+    assertTrue(KEY_ID.matcher(line).find(), line);
+    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    assertTrue(line.contains("\"digest\":{\"algorithm\":\"sha256\",\"hex\":\"" + sha256 + "\"}"), line);
+    assertFalse(line.contains("\"pid\""), "verify reports no pid");
+  }
+
+  @Test
+  void verifyDeniesUnsignedAndSaysWhy() throws Exception {
+    Path file = dir.resolve("plain");
+    Files.copy(Path.of("/bin/true"), file);
+    Tools.Result r = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", file.toString());
+    assertEquals(1, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("\"status\":\"unsigned\""), r.out());
+    assertTrue(r.out().contains("\"decision\":\"deny\""), r.out());
+    assertTrue(r.out().matches("(?s).*\"reasons\":\\[\"[^\"]+.*"), "at least one reason: " + r.out());
+
+    Tools.Result text = Tools.peerid(dir, "verify", "--trust", cert.toString(), file.toString());
+    assertEquals(1, text.status());
+    assertTrue(text.out().startsWith("DENY"), text.out());
+    assertTrue(text.out().contains("reason:"), text.out());
+  }
+
+  @Test
+  void untrustedWithoutTheKeyAndRevokedByKeyId() throws Exception {
+    Path file = signedCopy("client");
+    Tools.Result untrusted = Tools.peerid(dir, "verify", "--json", file.toString());
+    assertEquals(1, untrusted.status(), untrusted.out() + untrusted.err());
+    assertTrue(untrusted.out().contains("\"status\":\"untrusted\""), untrusted.out());
+
+    Tools.Result trusted = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", file.toString());
+    Matcher m = KEY_ID.matcher(trusted.out());
+    assertTrue(m.find(), trusted.out());
+    Tools.Result revoked = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--revoke", m.group(1), "--json",
+        file.toString());
+    assertEquals(1, revoked.status(), revoked.out() + revoked.err());
+    assertTrue(revoked.out().contains("\"status\":\"revoked\""), revoked.out());
+
+    Tools.Result byFile = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--revoke", cert.toString(),
+        "--json", file.toString());
+    assertTrue(byFile.out().contains("\"status\":\"revoked\""), byFile.out());
+  }
+
+  @Test
+  void sidecarSignatureVerifies() throws Exception {
+    Path file = signedCopy("client", "--sigfile");
+    assertTrue(Files.exists(dir.resolve("client.sig")));
+    Tools.Result r = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", file.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("\"status\":\"valid\""), r.out());
+  }
+
+  @Test
+  void tamperedAndGarbageXattrAreInvalidWithoutStackTraces() throws Exception {
+    Path file = signedCopy("client");
+    Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+    Tools.Result tampered = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", file.toString());
+    assertEquals(1, tampered.status());
+    assertTrue(tampered.out().contains("\"status\":\"invalid\""), tampered.out());
+
+    Path garbage = dir.resolve("garbage");
+    Files.copy(Path.of("/bin/true"), garbage);
+    Tools.ok(dir, "setfattr", "-n", "security.ima", "-v", "0x0302040000", "garbage");
+    Tools.Result r = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", garbage.toString());
+    assertEquals(1, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("\"status\":\"invalid\""), r.out());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+  }
+
+  @Test
+  void usageErrorsAndUnreadableInputsExitTwo() throws Exception {
+    Tools.Result missing = Tools.peerid(dir, "verify", "--trust", cert.toString(), dir.resolve("nope").toString());
+    assertEquals(2, missing.status());
+    assertTrue(missing.err().contains("nope"), missing.err());
+
+    Tools.Result badPolicy = Tools.peerid(dir, "verify", "--policy", "signed and sigend", "/bin/true");
+    assertEquals(2, badPolicy.status());
+    assertTrue(badPolicy.err().contains("1:"), "names the position: " + badPolicy.err());
+    assertFalse(badPolicy.err().contains("\tat "), badPolicy.err());
+
+    assertEquals(2, Tools.peerid(dir).status());
+    assertEquals(2, Tools.peerid(dir, "frobnicate").status());
+    assertEquals(2, Tools.peerid(dir, "verify", "--bogus", "/bin/true").status());
+    assertEquals(2, Tools.peerid(dir, "verify").status());
+    assertEquals(2, Tools.peerid(dir, "inspect", "notapid").status());
+    Tools.Result badTrust = Tools.peerid(dir, "verify", "--trust", dir.resolve("none.pem").toString(), "/bin/true");
+    assertEquals(2, badTrust.status());
+    assertTrue(badTrust.err().contains("none.pem"), badTrust.err());
+  }
+
+  @Test
+  void signedByPeeridVerifiesWithEvmctlInBothStorages() throws Exception {
+    Path xattr = dir.resolve("x");
+    Path sidecar = dir.resolve("s");
+    Files.copy(Path.of("/bin/true"), xattr);
+    Files.copy(Path.of("/bin/true"), sidecar);
+    Tools.Result sign = Tools.peerid(dir, "sign", "--key", "vendor.key", "--hash", "sha256", xattr.toString());
+    assertEquals(0, sign.status(), sign.out() + sign.err());
+    Tools.ok(dir, "evmctl", "ima_verify", "-k", "vendor.der", "x");
+
+    Tools.Result sign2 = Tools.peerid(dir, "sign", "--key", "vendor.key", "--sidecar", sidecar.toString());
+    assertEquals(0, sign2.status(), sign2.out() + sign2.err());
+    assertTrue(Files.exists(dir.resolve("s.sig")));
+    Tools.ok(dir, "evmctl", "ima_verify", "--sigfile", "-k", "vendor.der", "s");
+
+    Tools.Result back = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", xattr.toString(),
+        sidecar.toString());
+    assertEquals(0, back.status(), back.out() + back.err());
+    assertEquals(2, back.out().strip().split("\n").length);
+  }
+
+  @Test
+  void inspectIdentifiesARunningSignedProcessByPid() throws Exception {
+    Path sleeper = dir.resolve("sleeper");
+    Files.copy(Path.of("/bin/sleep"), sleeper);
+    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Process p = new ProcessBuilder(sleeper.toString(), "60").start();
+    try {
+      Tools.Result r = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--json", Long.toString(p.pid()));
+      assertEquals(0, r.status(), r.out() + r.err());
+      assertTrue(r.out().contains("\"pid\":" + p.pid()), r.out());
+      assertTrue(r.out().contains("\"status\":\"valid\""), r.out());
+      assertTrue(r.out().contains("\"path\":\"" + sleeper + "\""), r.out());
+
+      Tools.Result unsigned = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--json",
+          Long.toString(ProcessHandle.current().pid()));
+      assertEquals(1, unsigned.status(), unsigned.out() + unsigned.err());
+      assertTrue(unsigned.out().contains("\"decision\":\"deny\""), unsigned.out());
+    } finally {
+      p.destroyForcibly();
+    }
+    Tools.Result gone = Tools.peerid(dir, "inspect", "--json", "999999999");
+    assertEquals(2, gone.status(), gone.out() + gone.err());
+  }
+}
