@@ -13,10 +13,21 @@ import java.util.Optional;
 
 /**
  * Apple's public root certificates, shipped as resources and pinned here by SHA-256 so that a
- * changed resource is noticed rather than trusted. They make {@code anchor apple generic} work
- * offline; they are not trusted for {@code signed} unless the trust store also lists them.
+ * changed resource is noticed rather than trusted. Shipped: Apple Root CA (the root of Developer
+ * ID and of Apple's own code signing).
+ *
+ * <p>The verifier always reports whether a signature chains to them (attribute
+ * {@code appleAnchor}), but they vouch for nobody until the server says so: every Developer ID in
+ * the world chains to them. To accept Apple-issued signers, trust them explicitly and narrow the
+ * policy, as Apple's own requirement language does:
+ *
+ * <pre>{@code
+ * TrustStore.Builder trust = TrustStore.builder();
+ * AppleRoots.certificates().forEach(root -> trust.trust("apple", root));
+ * Policy.parse("anchor apple generic and team = \"S7ZR395D8U\" and identifier \"com.vendor.client\"");
+ * }</pre>
  */
-final class AppleRoots {
+public final class AppleRoots {
   /** Resource name to the SHA-256 of its DER certificate. */
   private static final Map<String, String> PINNED = Map.of(
       "AppleRootCA.pem", "b0b1730ecbc7ff4505142c49f1295e6eda6bcaed7e2c68c5be91b5a11001f024");
@@ -24,6 +35,11 @@ final class AppleRoots {
   private static final List<X509Certificate> ROOTS = load();
 
   private AppleRoots() {}
+
+  /** Apple's root certificates shipped with peerid. */
+  public static List<X509Certificate> certificates() {
+    return ROOTS;
+  }
 
   static List<X509Certificate> all() {
     return ROOTS;

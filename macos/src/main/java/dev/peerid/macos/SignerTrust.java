@@ -108,7 +108,8 @@ final class SignerTrust {
     }
     String reason = appleAnchor.isPresent()
         ? "signer " + subject(leaf) + " chains to Apple's root but no trust-store entry vouches for it"
-            + " (a policy can accept it with 'anchor apple generic' and 'team')"
+            + " (to accept Apple-issued signers, trust AppleRoots.certificates() and require 'anchor apple generic'"
+            + " and 'team')"
         : "signer " + subject(leaf) + " does not chain to a trusted certificate";
     return new SignerTrust(SignatureStatus.UNTRUSTED, List.of(reason), chain, Optional.empty(), appleAnchor, teamId);
   }
