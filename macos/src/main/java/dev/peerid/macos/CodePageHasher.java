@@ -8,12 +8,12 @@ import java.util.Optional;
 
 /**
  * Hashes a slice's code pages once, for every CodeDirectory at the same time, and compares each
- * page with the CodeDirectory's slot. Reads in fixed-size chunks: memory stays bounded whatever the
- * file's size.
+ * page with the CodeDirectory's slot. Works through fixed-size windows (memory-mapped for files,
+ * which saves two copies per byte against read()): memory stays bounded whatever the file's size.
  */
 final class CodePageHasher {
   /** A multiple of every supported page size (at most 2^20). */
-  static final int CHUNK = 1 << 20;
+  static final int CHUNK = 16 << 20;
 
   private CodePageHasher() {}
 
@@ -30,6 +30,18 @@ final class CodePageHasher {
       }
       end = Math.max(end, cd.codeLimit);
     }
+    try {
+      return hash(source, slice, directories, end);
+    } catch (MachOFormatException e) {
+      return Optional.of("the signed code cannot be read: " + e.getMessage());
+    } catch (RuntimeException | InternalError e) {
+      // a mapped file that shrinks under us faults on access (the JDK raises an unspecified error)
+      return Optional.of("the file changed while its code pages were read (" + e + ")");
+    }
+  }
+
+  private static Optional<String> hash(ByteSource source, MachOSlice slice, List<CodeDirectory> directories, long end)
+      throws IOException, MachOFormatException {
     int n = directories.size();
     MessageDigest[] digests = new MessageDigest[n];
     long[] pageStart = new long[n];
@@ -37,19 +49,10 @@ final class CodePageHasher {
     for (int i = 0; i < n; i++) {
       digests[i] = directories.get(i).hashType.newDigest();
     }
-    ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(end, 1)));
-    byte[] array = buffer.array();
     long position = 0;
     while (position < end) {
-      buffer.clear();
-      buffer.limit((int) Math.min(buffer.capacity(), end - position));
-      while (buffer.hasRemaining()) {
-        int r = source.readInto(slice.offset() + position + buffer.position(), buffer);
-        if (r < 0) {
-          return Optional.of("the file ended at " + (position + buffer.position()) + " inside the signed code");
-        }
-      }
-      int length = buffer.position();
+      int length = (int) Math.min(CHUNK, end - position);
+      ByteBuffer window = source.window(slice.offset() + position, length);
       for (int i = 0; i < n; i++) {
         CodeDirectory cd = directories.get(i);
         long limit = Math.min(cd.codeLimit, position + length);
@@ -58,18 +61,21 @@ final class CodePageHasher {
         while (at < limit) {
           long pageEnd = Math.min(pageStart[i] + page, cd.codeLimit);
           int take = (int) (Math.min(pageEnd, limit) - at);
-          digests[i].update(array, (int) (at - position), take);
+          int from = (int) (at - position);
+          window.limit(from + take).position(from);
+          digests[i].update(window);
           at += take;
           if (at == pageEnd) {
             byte[] computed = digests[i].digest();
             if (!cd.codeHashMatches(pageIndex[i], computed)) {
-              return Optional.of("code page " + pageIndex[i] + " (bytes " + pageStart[i] + ".." + pageEnd + ") does not match the "
-                  + cd.hashType.label + " CodeDirectory: the code was modified after signing");
+              return Optional.of("code page " + pageIndex[i] + " (bytes " + pageStart[i] + ".." + pageEnd
+                  + ") does not match the " + cd.hashType.label + " CodeDirectory: the code was modified after signing");
             }
             pageIndex[i]++;
             pageStart[i] = pageEnd;
           }
         }
+        window.clear();
       }
       position += length;
     }

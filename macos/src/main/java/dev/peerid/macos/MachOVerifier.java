@@ -174,7 +174,7 @@ public final class MachOVerifier implements ExecutableVerifier {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    ByteBuffer buffer = ByteBuffer.allocate(CodePageHasher.CHUNK);
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
     long position = 0;
     while (true) {
       buffer.clear();
