@@ -33,6 +33,9 @@ final class CmsSignature {
   static final ASN1ObjectIdentifier CDHASHES_PLIST = new ASN1ObjectIdentifier("1.2.840.113635.100.9.1");
   static final ASN1ObjectIdentifier CDHASHES_DIGESTS = new ASN1ObjectIdentifier("1.2.840.113635.100.9.2");
   static final int MAX_CERTIFICATES = 16;
+  /** SHA-1 stays for signatures made before 2016, which Apple still accepts; MD5 and others do not. */
+  static final java.util.Set<String> ACCEPTED_DIGESTS = java.util.Set.of(
+      "1.3.14.3.2.26", "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3");
   private static final Provider BC = new BouncyCastleProvider();
 
   final X509Certificate signer;
@@ -67,6 +70,10 @@ final class CmsSignature {
             + (matching.isEmpty() ? "missing" : "ambiguous"));
       }
       X509CertificateHolder signerHolder = matching.iterator().next();
+      if (!ACCEPTED_DIGESTS.contains(info.getDigestAlgOID())) {
+        throw new SignatureMismatchException("CMS signature uses digest algorithm " + info.getDigestAlgOID()
+            + ", which is not accepted (SHA-1, SHA-256, SHA-384, SHA-512)");
+      }
       if (info.getSignedAttributes() == null) {
         throw new SignatureMismatchException("CMS signature has no signed attributes");
       }

@@ -41,6 +41,8 @@ class MachOFuzzTest {
           for (int i = 1; i <= 7; i++) {
             cd.specialHash(i);
           }
+        } else if (slot == SuperBlob.SLOT_ENTITLEMENTS) {
+          Plists.topLevelTrueKeys(java.util.Arrays.copyOfRange(blob, 8, blob.length));
         }
       }
     } catch (MachOFormatException expected) {
