@@ -7,7 +7,10 @@ import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.Platform;
+import dev.peerid.Interpreters;
 import dev.peerid.ProcessInfo;
+import dev.peerid.RiskFacts;
+import java.util.List;
 import dev.peerid.spi.PeerBackend;
 import dev.peerid.spi.PeerProcess;
 import java.io.IOException;
@@ -107,13 +110,16 @@ public final class MacPeerBackend implements PeerBackend {
     ProcessInfo process = new ProcessInfo(token.pid(), token.euid(), token.egid(), PeerSocket.groups(credentials),
         Optional.empty(), Optional.empty(), token.raceToken(), false);
     String path = executablePath(token.pid());
+    // CS_DEBUGGED: a debugger attached (or once attached) and may have changed the code in memory
+    boolean traced = (SecCodeCheck.csStatus(natives.libc, token) & SecCodeCheck.CS_DEBUGGED) != 0;
     AuditToken again = socket.token();
     if (!again.sameProcess(token)) {
       throw new PeerIdentificationException("the peer changed while it was identified (pidversion "
           + token.pidVersion() + " became " + again.pidVersion() + ")");
     }
     return new MacPeerProcess(socket, token, process, new ExecutableInfo(path, fileIdentity(path, token)),
-        new SecCodeCheck(natives.libc, natives.security, natives.cf), requirement);
+        new SecCodeCheck(natives.libc, natives.security, natives.cf), requirement,
+        new RiskFacts(Interpreters.byPath(path), traced, ProcessInfo.UNKNOWN, List.of()));
   }
 
   private String executablePath(int pid) throws PeerIdentificationException {

@@ -24,9 +24,11 @@ final class MacPeerProcess implements PeerProcess {
   private final ExecutableInfo executable;
   private final SecCodeCheck codeCheck;
   private final String requirement;
+  private final RiskFacts risks;
 
   MacPeerProcess(PeerSocket socket, AuditToken token, ProcessInfo process, ExecutableInfo executable,
-      SecCodeCheck codeCheck, String requirement) {
+      SecCodeCheck codeCheck, String requirement, RiskFacts risks) {
+    this.risks = risks;
     this.socket = socket;
     this.token = token;
     this.process = process;
@@ -47,7 +49,7 @@ final class MacPeerProcess implements PeerProcess {
 
   @Override
   public RiskFacts risks() {
-    return RiskFacts.NONE.withInterpreter(Interpreters.byPath(executable.path()));
+    return risks;
   }
 
   @Override

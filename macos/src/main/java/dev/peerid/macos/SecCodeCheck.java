@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import dev.peerid.CodeSignature;
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.SignatureFormat;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
@@ -96,17 +97,29 @@ final class SecCodeCheck {
     return describe(info, trust, owned);
   }
 
-  /** The kernel's view of this exact process: CS_VALID must be set and CS_DEBUGGED clear. */
-  private Optional<String> kernelStatus(AuditToken token) {
+  /** The kernel's code-signing flags for this exact process ({@code csops_audittoken}, CS_OPS_STATUS). */
+  static int csStatus(LibC libc, AuditToken token) throws PeerIdentificationException {
     byte[] flags = new byte[4];
     try {
       if (libc.csops_audittoken(token.pid(), LibC.CS_OPS_STATUS, flags, flags.length, token.bytes()) != 0) {
-        return Optional.of("cannot read the peer's code-signing status from the kernel (csops_audittoken failed)");
+        throw new PeerIdentificationException("cannot read the peer's code-signing status from the kernel"
+            + " (csops_audittoken failed)");
       }
     } catch (LastErrorException e) {
-      return Optional.of("cannot read the peer's code-signing status from the kernel (errno " + e.getErrorCode() + ")");
+      throw new PeerIdentificationException("cannot read the peer's code-signing status from the kernel (errno "
+          + e.getErrorCode() + ")", e);
     }
-    int cs = ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    return ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).getInt();
+  }
+
+  /** The kernel's view of this exact process: CS_VALID must be set and CS_DEBUGGED clear. */
+  private Optional<String> kernelStatus(AuditToken token) {
+    int cs;
+    try {
+      cs = csStatus(libc, token);
+    } catch (PeerIdentificationException e) {
+      return Optional.of(e.getMessage());
+    }
     if ((cs & CS_VALID) == 0) {
       return Optional.of(String.format(Locale.ROOT,
           "the kernel no longer considers the peer's code valid (CS_VALID clear, status 0x%x)", cs));

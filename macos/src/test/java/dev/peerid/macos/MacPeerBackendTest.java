@@ -303,6 +303,17 @@ class MacPeerBackendTest {
   }
 
   @Test
+  void aDebuggedPeerIsReportedAsTracedAtAttach() throws Exception {
+    try (PeerProcess p = backend(null).attach(PeerHandle.socket(FD))) {
+      assertFalse(p.risks().traced());
+    }
+    csFlags = SecCodeCheck.CS_VALID | SecCodeCheck.CS_DEBUGGED;
+    try (PeerProcess p = backend(null).attach(PeerHandle.socket(FD))) {
+      assertTrue(p.risks().traced());
+    }
+  }
+
+  @Test
   void aPeerWhoseKernelValidityIsGoneIsDenied() throws Exception {
     csFlags = CodeDirectory.FLAG_RUNTIME;
     CodeSignature sig = check(null, TrustStore.empty());
@@ -312,12 +323,17 @@ class MacPeerBackendTest {
 
   @Test
   void aFailingCsopsDenies() throws Exception {
-    doAnswer(inv -> {
-      throw new com.sun.jna.LastErrorException(3);
-    }).when(libc).csops_audittoken(anyInt(), anyInt(), any(byte[].class), anyLong(), any(byte[].class));
-    CodeSignature sig = check(null, TrustStore.empty());
-    assertEquals(SignatureStatus.INVALID, sig.status());
-    assertTrue(sig.reasons().get(0).contains("errno 3"));
+    try (PeerProcess p = backend(null).attach(PeerHandle.socket(FD))) {
+      doAnswer(inv -> {
+        throw new com.sun.jna.LastErrorException(3);
+      }).when(libc).csops_audittoken(anyInt(), anyInt(), any(byte[].class), anyLong(), any(byte[].class));
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(SignatureStatus.INVALID, sig.status());
+      assertTrue(sig.reasons().get(0).contains("errno 3"));
+    }
+    PeerIdentificationException e = assertThrows(PeerIdentificationException.class,
+        () -> backend(null).attach(PeerHandle.socket(FD)));
+    assertTrue(e.getMessage().contains("errno 3"));
   }
 
   @Test
