@@ -19,13 +19,6 @@ interface ByteSource {
    */
   int readInto(long position, ByteBuffer buffer) throws IOException;
 
-  /**
-   * A read-only view of [position, position+length), which must lie inside the source. For a file
-   * this is a memory mapping: if the file shrinks while the view is read, access fails with an
-   * unspecified exception or error, which callers treat as "the file changed while it was read".
-   */
-  ByteBuffer window(long position, int length) throws IOException, MachOFormatException;
-
   static ByteSource of(byte[] bytes) {
     return new ArraySource(bytes);
   }
@@ -58,12 +51,6 @@ interface ByteSource {
     public byte[] read(long position, int length) throws MachOFormatException {
       checkRange(position, length, bytes.length, "read");
       return Arrays.copyOfRange(bytes, (int) position, (int) position + length);
-    }
-
-    @Override
-    public ByteBuffer window(long position, int length) throws MachOFormatException {
-      checkRange(position, length, bytes.length, "window");
-      return ByteBuffer.wrap(bytes, (int) position, length).slice().asReadOnlyBuffer();
     }
 
     @Override
@@ -104,12 +91,6 @@ interface ByteSource {
         p += n;
       }
       return buffer.array();
-    }
-
-    @Override
-    public ByteBuffer window(long position, int length) throws IOException, MachOFormatException {
-      checkRange(position, length, size, "window");
-      return channel.map(FileChannel.MapMode.READ_ONLY, position, length);
     }
 
     @Override

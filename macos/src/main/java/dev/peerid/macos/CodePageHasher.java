@@ -8,12 +8,15 @@ import java.util.Optional;
 
 /**
  * Hashes a slice's code pages once, for every CodeDirectory at the same time, and compares each
- * page with the CodeDirectory's slot. Works through fixed-size windows (memory-mapped for files,
- * which saves two copies per byte against read()): memory stays bounded whatever the file's size.
+ * page with the CodeDirectory's slot. Reads fixed-size chunks into a direct buffer (one copy out
+ * of the kernel, none through a heap array): memory stays bounded whatever the file's size.
+ *
+ * <p>Not memory-mapped on purpose: a mapped file that an attacker truncates faults, and the JDK
+ * reports that fault asynchronously, possibly after the code that could catch it has returned.
  */
 final class CodePageHasher {
   /** A multiple of every supported page size (at most 2^20). */
-  static final int CHUNK = 16 << 20;
+  static final int CHUNK = 1 << 20;
 
   private CodePageHasher() {}
 
@@ -30,18 +33,6 @@ final class CodePageHasher {
       }
       end = Math.max(end, cd.codeLimit);
     }
-    try {
-      return hash(source, slice, directories, end);
-    } catch (MachOFormatException e) {
-      return Optional.of("the signed code cannot be read: " + e.getMessage());
-    } catch (RuntimeException | InternalError e) {
-      // a mapped file that shrinks under us faults on access (the JDK raises an unspecified error)
-      return Optional.of("the file changed while its code pages were read (" + e + ")");
-    }
-  }
-
-  private static Optional<String> hash(ByteSource source, MachOSlice slice, List<CodeDirectory> directories, long end)
-      throws IOException, MachOFormatException {
     int n = directories.size();
     MessageDigest[] digests = new MessageDigest[n];
     long[] pageStart = new long[n];
@@ -49,10 +40,19 @@ final class CodePageHasher {
     for (int i = 0; i < n; i++) {
       digests[i] = directories.get(i).hashType.newDigest();
     }
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(CHUNK, Math.max(end, 1)));
     long position = 0;
     while (position < end) {
-      int length = (int) Math.min(CHUNK, end - position);
-      ByteBuffer window = source.window(slice.offset() + position, length);
+      buffer.clear();
+      buffer.limit((int) Math.min(buffer.capacity(), end - position));
+      while (buffer.hasRemaining()) {
+        int r = source.readInto(slice.offset() + position + buffer.position(), buffer);
+        if (r < 0) {
+          return Optional.of("the file ended at " + (position + buffer.position())
+              + " inside the signed code (was it truncated while it was read?)");
+        }
+      }
+      int length = buffer.position();
       for (int i = 0; i < n; i++) {
         CodeDirectory cd = directories.get(i);
         long limit = Math.min(cd.codeLimit, position + length);
@@ -62,8 +62,8 @@ final class CodePageHasher {
           long pageEnd = Math.min(pageStart[i] + page, cd.codeLimit);
           int take = (int) (Math.min(pageEnd, limit) - at);
           int from = (int) (at - position);
-          window.limit(from + take).position(from);
-          digests[i].update(window);
+          buffer.limit(from + take).position(from);
+          digests[i].update(buffer);
           at += take;
           if (at == pageEnd) {
             byte[] computed = digests[i].digest();
@@ -75,8 +75,8 @@ final class CodePageHasher {
             pageStart[i] = pageEnd;
           }
         }
-        window.clear();
       }
+      buffer.clear();
       position += length;
     }
     return Optional.empty();
