@@ -72,6 +72,32 @@ class MachOVerifierTest {
     assertEquals("JCDTMS22B4", sig.attribute("teamId").orElseThrow());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {MachOSamples.JAVAFX_GLASS, MachOSamples.SWT_PI})
+  void everyNativeLibraryInTheSignedJarsVerifies(String oneOfThem) throws Exception {
+    java.net.URL url = MachOVerifierTest.class.getClassLoader().getResource(oneOfThem);
+    String jar = url.getPath().substring("file:".length(), url.getPath().indexOf("!/"));
+    int checked = 0;
+    try (java.util.jar.JarFile jf = new java.util.jar.JarFile(java.net.URLDecoder.decode(jar,
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      for (java.util.jar.JarEntry e : java.util.Collections.list(jf.entries())) {
+        if (e.getName().endsWith(".dylib") || e.getName().endsWith(".jnilib")) {
+          byte[] bytes;
+          try (var in = jf.getInputStream(e)) {
+            bytes = in.readAllBytes();
+          }
+          CodeSignature sig = verify(bytes);
+          assertEquals(SignatureStatus.UNTRUSTED, sig.status(), e.getName() + ": " + sig);
+          assertEquals("apple-generic", sig.attribute("appleAnchor").orElseThrow(), e.getName());
+          assertEquals("true", sig.attribute("hardenedRuntime").orElseThrow(), e.getName());
+          assertInvalid(verify(Tamper.codePage(bytes, Tamper.thin(bytes))), "does not match");
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked >= 3, "only " + checked + " native libraries in " + jar);
+  }
+
   @Test
   void trustingAppleRootMakesDeveloperIdValid() throws Exception {
     TrustStore trust = TrustStore.builder().trust("apple", AppleRoots.all().get(0)).build();
