@@ -36,7 +36,11 @@ final class JnaCoreFoundation implements CoreFoundationApi {
 
   @Override
   public Pointer createDictionary(Pointer key, Pointer value) {
-    CFMutableDictionaryRef dict = cf.CFDictionaryCreateMutable(null, new CFIndex(1), null, null);
+    // the kCFType callbacks make the dictionary retain (and later release) its key and value
+    com.sun.jna.NativeLibrary library = com.sun.jna.NativeLibrary.getInstance("CoreFoundation");
+    CFMutableDictionaryRef dict = cf.CFDictionaryCreateMutable(null, new CFIndex(1),
+        library.getGlobalVariableAddress("kCFTypeDictionaryKeyCallBacks"),
+        library.getGlobalVariableAddress("kCFTypeDictionaryValueCallBacks"));
     cf.CFDictionarySetValue(dict, new CFTypeRef(key), new CFTypeRef(value));
     return dict.getPointer();
   }
