@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
  *
  * <p>Attributes: {@code cdhash}, {@code flags}, {@code hardenedRuntime}, {@code adhoc},
  * {@code linkerSigned}, {@code entitlements} (newline-separated keys whose value is true),
- * {@code identifier}, {@code teamId}, {@code codeDirectories}, {@code slices}, {@code appleAnchor}.
+ * {@code identifier}, {@code teamId}, {@code codeDirectories}, {@code slices}, {@code appleAnchor},
+ * {@code unverifiedSlots} (bound Info.plist / resource directory of an app bundle, not in the file).
  */
 public final class MachOVerifier implements ExecutableVerifier {
 
@@ -132,6 +133,11 @@ public final class MachOVerifier implements ExecutableVerifier {
     b.attribute("linkerSigned", Boolean.toString(linker));
     b.attribute("entitlements", String.join("\n", entitlements));
     b.attribute("identifier", cd.identifier);
+    Set<String> unverified = new LinkedHashSet<>();
+    signed.forEach(r -> unverified.addAll(r.unverifiedSlots()));
+    if (!unverified.isEmpty()) {
+      b.attribute("unverifiedSlots", String.join(",", unverified));
+    }
     b.attribute("codeDirectories", primarySlice.codeDirectories().stream().map(d -> d.hashType.label)
         .collect(Collectors.joining(",")));
     primarySlice.signer().ifPresent(trust -> {

@@ -48,7 +48,8 @@ final class SliceVerifier {
     }
     try {
       checkConsistent(directories, slice);
-      List<String> entitlements = checkSpecialSlots(blobs, directories);
+      List<String> unverified = new ArrayList<>();
+      List<String> entitlements = checkSpecialSlots(blobs, directories, unverified);
       Optional<String> pageMismatch = CodePageHasher.check(source, slice, directories);
       if (pageMismatch.isPresent()) {
         throw new SignatureMismatchException(pageMismatch.get());
@@ -60,7 +61,7 @@ final class SliceVerifier {
           throw new SignatureMismatchException("no CMS signature and the CodeDirectory is not marked ad-hoc");
         }
         return new SliceResult(slice, SignatureStatus.UNTRUSTED, List.of("ad-hoc signature: no signer"),
-            Optional.of(primary), directories, entitlements, Optional.empty());
+            Optional.of(primary), directories, entitlements, unverified, Optional.empty());
       }
       if (cd0.isAdhoc()) {
         throw new SignatureMismatchException("the CodeDirectory is marked ad-hoc but a CMS signature is attached");
@@ -76,10 +77,10 @@ final class SliceVerifier {
             + " but the signing certificate belongs to team " + signer.teamId.get());
       }
       return new SliceResult(slice, signer.status, signer.reasons, Optional.of(primary), directories, entitlements,
-          Optional.of(signer));
+          unverified, Optional.of(signer));
     } catch (SignatureMismatchException | MachOFormatException e) {
       return new SliceResult(slice, SignatureStatus.INVALID, List.of(e.getMessage()), Optional.of(primary),
-          directories, List.of(), Optional.empty());
+          directories, List.of(), List.of(), Optional.empty());
     }
   }
 
@@ -106,9 +107,12 @@ final class SliceVerifier {
     }
   }
 
-  /** Checks every special slot of every CodeDirectory; returns the entitlements set to true. */
-  private static List<String> checkSpecialSlots(SuperBlob blobs, List<CodeDirectory> directories)
-      throws SignatureMismatchException, MachOFormatException {
+  /**
+   * Checks every special slot of every CodeDirectory; returns the entitlements set to true and adds
+   * to {@code unverified} the bound slots whose data lives outside the binary (in an app bundle).
+   */
+  private static List<String> checkSpecialSlots(SuperBlob blobs, List<CodeDirectory> directories,
+      List<String> unverified) throws SignatureMismatchException, MachOFormatException {
     for (int slot = 1; slot < SLOT_NAMES.length; slot++) {
       Optional<byte[]> blob = blobs.blob(slot);
       if (blob.isPresent()) {
@@ -137,6 +141,9 @@ final class SliceVerifier {
         if (blob.isEmpty() && expected.isPresent() && embedded) {
           throw new SignatureMismatchException("the " + cd.hashType.label + " CodeDirectory binds "
               + SLOT_NAMES[slot] + " but the signature does not carry them");
+        }
+        if (blob.isEmpty() && expected.isPresent() && !embedded && !unverified.contains(SLOT_NAMES[slot])) {
+          unverified.add(SLOT_NAMES[slot]);
         }
       }
     }

@@ -112,6 +112,17 @@ class AdhocResignedTest {
   }
 
   @Test
+  void aBoundInfoPlistOutsideTheBinaryIsReportedAsUnverified() throws Exception {
+    byte[] signed = AdhocResigner.sign(jna(), "x", null, "<plist/>".getBytes(StandardCharsets.UTF_8),
+        CodeDirectory.FLAG_ADHOC, List.of(HashType.SHA256));
+    CodeSignature sig = verify(signed);
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals("Info.plist", sig.attribute("unverifiedSlots").orElseThrow());
+    CodeSignature plain = verify(AdhocResigner.sign(jna(), "x", null, CodeDirectory.FLAG_ADHOC, List.of(HashType.SHA256)));
+    assertTrue(plain.attribute("unverifiedSlots").isEmpty());
+  }
+
+  @Test
   void twoCodeDirectoriesOfOneHashTypeAreInvalid() throws Exception {
     byte[] signed = AdhocResigner.sign(jna(), "x", null, CodeDirectory.FLAG_ADHOC,
         List.of(HashType.SHA256, HashType.SHA256));

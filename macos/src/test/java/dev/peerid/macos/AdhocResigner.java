@@ -26,6 +26,12 @@ final class AdhocResigner {
 
   static byte[] sign(byte[] thin, String identifier, byte[] entitlements, int flags, List<HashType> types)
       throws Exception {
+    return sign(thin, identifier, entitlements, null, flags, types);
+  }
+
+  /** As above, also binding an Info.plist kept outside the binary (as in an app bundle) to slot 1. */
+  static byte[] sign(byte[] thin, String identifier, byte[] entitlements, byte[] externalInfoPlist, int flags,
+      List<HashType> types) throws Exception {
     MachOSlice slice = Tamper.thin(thin);
     int codeLimit = (int) slice.signatureOffset();
     ByteBuffer le = ByteBuffer.wrap(thin).order(ByteOrder.LITTLE_ENDIAN);
@@ -59,6 +65,10 @@ final class AdhocResigner {
       cd.put(ident);
       cd.position(hashOffset - SuperBlob.SLOT_REQUIREMENTS * t.size);
       cd.put(t.hash(requirements));
+      if (externalInfoPlist != null) {
+        cd.position(hashOffset - SuperBlob.SLOT_INFO * t.size);
+        cd.put(t.hash(externalInfoPlist));
+      }
       if (entitlementsBlob != null) {
         cd.position(hashOffset - SuperBlob.SLOT_ENTITLEMENTS * t.size);
         cd.put(t.hash(entitlementsBlob));
