@@ -27,6 +27,7 @@ final class CodeDirectory {
   static final int MAX_STRING = 4096;
 
   private final byte[] blob;
+  private final byte[] fullHash;
   private final int slot;
   final int version;
   final int flags;
@@ -45,6 +46,7 @@ final class CodeDirectory {
       int nSpecialSlots, int nCodeSlots, long codeLimit, int pageShift, String identifier, String teamId,
       long execSegFlags) {
     this.blob = blob;
+    this.fullHash = hashType.newDigest().digest(blob);
     this.slot = slot;
     this.version = version;
     this.flags = flags;
@@ -206,7 +208,7 @@ final class CodeDirectory {
 
   /** The full-length hash of this CodeDirectory with its own algorithm. */
   byte[] fullHash() {
-    return hashType.newDigest().digest(blob);
+    return fullHash.clone();
   }
 
   /** The cdhash: this CodeDirectory's hash, cut to 20 bytes. */
