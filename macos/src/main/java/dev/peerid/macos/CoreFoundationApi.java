@@ -16,6 +16,9 @@ interface CoreFoundationApi {
 
   Pointer createString(String value);
 
+  /** A 32-bit signed CFNumber. */
+  Pointer createNumber(int value);
+
   /** A one-entry dictionary (the dictionary retains key and value; the caller still releases its own). */
   Pointer createDictionary(Pointer key, Pointer value);
 

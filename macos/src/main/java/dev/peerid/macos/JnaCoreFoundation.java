@@ -35,6 +35,12 @@ final class JnaCoreFoundation implements CoreFoundationApi {
   }
 
   @Override
+  public Pointer createNumber(int value) {
+    return cf.CFNumberCreate(null, CoreFoundation.CFNumberType.kCFNumberSInt32Type.typeIndex(),
+        new com.sun.jna.ptr.IntByReference(value)).getPointer();
+  }
+
+  @Override
   public Pointer createDictionary(Pointer key, Pointer value) {
     // the kCFType callbacks make the dictionary retain (and later release) its key and value
     com.sun.jna.NativeLibrary library = com.sun.jna.NativeLibrary.getInstance("CoreFoundation");

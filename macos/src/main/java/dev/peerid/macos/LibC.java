@@ -12,11 +12,20 @@ interface LibC extends Library {
   int LOCAL_PEERTOKEN = 6;
   int CS_OPS_STATUS = 0;
   int PROC_PIDPATHINFO_MAXSIZE = 4096;
+  int PROC_PIDTBSDINFO = 3;
+  /** {@code sizeof(struct proc_bsdinfo)}. */
+  int PROC_BSDINFO_SIZE = 136;
 
   int getsockopt(int fd, int level, int option, byte[] value, IntByReference length) throws LastErrorException;
 
   /** {@code csops_audittoken(pid, ops, useraddr, usersize, token)}: code-signing state of exactly that process. */
   int csops_audittoken(int pid, int ops, byte[] useraddr, long usersize, byte[] token) throws LastErrorException;
+
+  /** {@code csops(pid, ops, useraddr, usersize)}: by pid, for inspection of a bare pid only (racy). */
+  int csops(int pid, int ops, byte[] useraddr, long usersize) throws LastErrorException;
+
+  /** libproc {@code proc_pidinfo}; with PROC_PIDTBSDINFO fills a {@code struct proc_bsdinfo}. */
+  int proc_pidinfo(int pid, int flavor, long arg, byte[] buffer, int buffersize) throws LastErrorException;
 
   /** libproc: the path of the executable a pid runs (for reports; the check itself uses the audit token). */
   int proc_pidpath(int pid, byte[] buffer, int size) throws LastErrorException;

@@ -13,28 +13,33 @@ import dev.peerid.spi.VerifiedExecutable;
 import java.util.Optional;
 
 /**
- * A peer pinned by its audit token. Nothing is held open: the token names one exec of one process,
- * and the socket's token is read again after every check to make sure it still names it (an exec
- * after connect, or a socket handed to another process, changes it).
+ * A peer pinned by its audit token (or, for a bare pid, by its start time). Nothing is held open:
+ * the token names one exec of one process, and it is read again after every check to make sure it
+ * still names it (an exec after connect, or a socket handed to another process, changes it).
  */
 final class MacPeerProcess implements PeerProcess {
-  private final PeerSocket socket;
-  private final AuditToken token;
+  /** Re-reads what pins the process and fails when it names another process or exec. */
+  interface Pin {
+    void confirm() throws PeerIdentificationException;
+  }
+
   private final ProcessInfo process;
   private final ExecutableInfo executable;
   private final SecCodeCheck codeCheck;
+  private final CodeGuest guest;
   private final String requirement;
   private final RiskFacts risks;
+  private final Pin pin;
 
-  MacPeerProcess(PeerSocket socket, AuditToken token, ProcessInfo process, ExecutableInfo executable,
-      SecCodeCheck codeCheck, String requirement, RiskFacts risks) {
-    this.risks = risks;
-    this.socket = socket;
-    this.token = token;
+  MacPeerProcess(ProcessInfo process, ExecutableInfo executable, SecCodeCheck codeCheck, CodeGuest guest,
+      String requirement, RiskFacts risks, Pin pin) {
     this.process = process;
     this.executable = executable;
     this.codeCheck = codeCheck;
+    this.guest = guest;
     this.requirement = requirement;
+    this.risks = risks;
+    this.pin = pin;
   }
 
   @Override
@@ -54,7 +59,7 @@ final class MacPeerProcess implements PeerProcess {
 
   @Override
   public VerifiedExecutable verifyExecutable(VerificationContext context) {
-    CodeSignature signature = codeCheck.check(token, requirement, context.trust());
+    CodeSignature signature = codeCheck.check(guest, requirement, context.trust());
     try {
       confirmUnchanged();
     } catch (PeerIdentificationException e) {
@@ -65,16 +70,11 @@ final class MacPeerProcess implements PeerProcess {
 
   @Override
   public void confirmUnchanged() throws PeerIdentificationException {
-    AuditToken now = socket.token();
-    if (!now.sameProcess(token)) {
-      throw new PeerIdentificationException("the peer changed during the check: pid " + token.pid() + " pidversion "
-          + token.pidVersion() + " became pid " + now.pid() + " pidversion " + now.pidVersion()
-          + " (an exec after connect, or the socket handed to another process)");
-    }
+    pin.confirm();
   }
 
   @Override
   public void close() {
-    // an audit token holds no kernel resource
+    // neither an audit token nor a start time holds a kernel resource
   }
 }

@@ -1,6 +1,5 @@
 package dev.peerid.macos;
 
-import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import dev.peerid.CodeSignature;
@@ -10,8 +9,6 @@ import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
 import dev.peerid.TrustStore;
 import java.io.ByteArrayInputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -24,8 +21,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Checks a running process's code through Security.framework, named by its audit token (never by
- * pid): the guest SecCode, {@code SecCodeCheckValidity} (with a requirement when one is given), the
+ * Checks a running process's code through Security.framework, named by its audit token (or, for
+ * inspection only, by pid): the guest SecCode, {@code SecCodeCheckValidity} (with a requirement when one is given), the
  * kernel's own CS_VALID / CS_DEBUGGED flags through {@code csops_audittoken} (SecCodeCheckValidity
  * passes a process that is being debugged), then the signing information. Every CoreFoundation
  * object it creates or is handed is released before it returns.
@@ -44,10 +41,10 @@ final class SecCodeCheck {
     this.cf = cf;
   }
 
-  CodeSignature check(AuditToken token, String requirement, TrustStore trust) {
+  CodeSignature check(CodeGuest guest, String requirement, TrustStore trust) {
     Deque<Pointer> owned = new ArrayDeque<>();
     try {
-      return check(token, requirement, trust, owned);
+      return check(guest, requirement, trust, owned);
     } finally {
       while (!owned.isEmpty()) {
         cf.release(owned.pop());
@@ -55,16 +52,14 @@ final class SecCodeCheck {
     }
   }
 
-  private CodeSignature check(AuditToken token, String requirement, TrustStore trust, Deque<Pointer> owned) {
-    Pointer data = own(owned, cf.createData(token.bytes()));
-    Pointer key = own(owned, cf.createString("audit"));
-    Pointer attributes = own(owned, cf.createDictionary(key, data));
-    PointerByReference guest = new PointerByReference();
-    int status = security.SecCodeCopyGuestWithAttributes(null, attributes, 0, guest);
-    Pointer code = own(owned, guest.getValue());
+  private CodeSignature check(CodeGuest guest, String requirement, TrustStore trust, Deque<Pointer> owned) {
+    Pointer attributes = guest.attributes(cf, owned);
+    PointerByReference codeRef = new PointerByReference();
+    int status = security.SecCodeCopyGuestWithAttributes(null, attributes, 0, codeRef);
+    Pointer code = own(owned, codeRef.getValue());
     if (status != 0 || code == null) {
       return CodeSignature.invalid(SignatureFormat.MACHO,
-          "cannot obtain the peer's code object from its audit token (OSStatus " + status + ")");
+          "cannot obtain the peer's code object from Security.framework (OSStatus " + status + ")");
     }
     Pointer compiled = null;
     if (requirement != null) {
@@ -82,7 +77,7 @@ final class SecCodeCheck {
       return CodeSignature.builder(SignatureFormat.MACHO, validity.status()).reason(validity.reason())
           .attribute("verifiedBy", "Security.framework").build();
     }
-    Optional<String> kernelRefusal = kernelStatus(token);
+    Optional<String> kernelRefusal = kernelStatus(guest);
     if (kernelRefusal.isPresent()) {
       return CodeSignature.invalid(SignatureFormat.MACHO, kernelRefusal.get());
     }
@@ -97,26 +92,11 @@ final class SecCodeCheck {
     return describe(info, trust, owned);
   }
 
-  /** The kernel's code-signing flags for this exact process ({@code csops_audittoken}, CS_OPS_STATUS). */
-  static int csStatus(LibC libc, AuditToken token) throws PeerIdentificationException {
-    byte[] flags = new byte[4];
-    try {
-      if (libc.csops_audittoken(token.pid(), LibC.CS_OPS_STATUS, flags, flags.length, token.bytes()) != 0) {
-        throw new PeerIdentificationException("cannot read the peer's code-signing status from the kernel"
-            + " (csops_audittoken failed)");
-      }
-    } catch (LastErrorException e) {
-      throw new PeerIdentificationException("cannot read the peer's code-signing status from the kernel (errno "
-          + e.getErrorCode() + ")", e);
-    }
-    return ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).getInt();
-  }
-
   /** The kernel's view of this exact process: CS_VALID must be set and CS_DEBUGGED clear. */
-  private Optional<String> kernelStatus(AuditToken token) {
+  private Optional<String> kernelStatus(CodeGuest guest) {
     int cs;
     try {
-      cs = csStatus(libc, token);
+      cs = guest.csStatus(libc);
     } catch (PeerIdentificationException e) {
       return Optional.of(e.getMessage());
     }

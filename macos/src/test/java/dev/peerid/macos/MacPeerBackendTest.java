@@ -67,6 +67,7 @@ class MacPeerBackendTest {
   /** The pidversion LOCAL_PEERTOKEN reports at each read, in turn (the last one repeats). */
   final List<Integer> pidVersions = new ArrayList<>(List.of(77));
   int tokenReads;
+  long startSeconds = 1_700_000_000L;
   int csFlags = SecCodeCheck.CS_VALID | CodeDirectory.FLAG_RUNTIME;
   int validity;
   List<X509Certificate> certificates;
@@ -118,7 +119,19 @@ class MacPeerBackendTest {
       return 0;
     }).when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_STATUS), any(byte[].class), eq(4L), any(byte[].class));
 
+    doAnswer(inv -> {
+      ByteBuffer.wrap((byte[]) inv.getArgument(2)).order(ByteOrder.LITTLE_ENDIAN).putInt(0, csFlags);
+      return 0;
+    }).when(libc).csops(eq(PID), eq(LibC.CS_OPS_STATUS), any(byte[].class), eq(4L));
+    doAnswer(inv -> {
+      ByteBuffer b = ByteBuffer.wrap((byte[]) inv.getArgument(3)).order(ByteOrder.LITTLE_ENDIAN);
+      b.putInt(12, PID).putInt(20, UID).putInt(24, GID).putLong(120, startSeconds).putLong(128, 250);
+      return LibC.PROC_BSDINFO_SIZE;
+    }).when(libc).proc_pidinfo(eq(PID), eq(LibC.PROC_PIDTBSDINFO), eq(0L), any(byte[].class),
+        eq(LibC.PROC_BSDINFO_SIZE));
+
     when(cf.createData(any())).thenAnswer(inv -> owned("data"));
+    when(cf.createNumber(anyInt())).thenAnswer(inv -> owned("number"));
     when(cf.createString(any())).thenAnswer(inv -> owned("string " + inv.getArgument(0)));
     when(cf.createDictionary(any(), any())).thenAnswer(inv -> owned("dictionary"));
     doAnswer(inv -> {
@@ -385,10 +398,52 @@ class MacPeerBackendTest {
   }
 
   @Test
-  void onlySocketsAreAccepted() {
+  void socketsAndPidsAreAccepted() {
     assertTrue(backend(null).accepts(PeerHandle.socket(3)));
-    assertFalse(backend(null).accepts(PeerHandle.pid(3)));
-    assertThrows(PeerIdentificationException.class, () -> backend(null).attach(PeerHandle.pid(3)));
+    assertTrue(backend(null).accepts(PeerHandle.pid(3)));
+  }
+
+  @Test
+  void aBarePidIsRacyPinnedByStartTimeAndLookedUpByPid() throws Exception {
+    try (PeerProcess p = backend(null).attach(PeerHandle.pid(PID))) {
+      assertTrue(p.process().racy());
+      assertEquals("starttime:1700000000.000250", p.process().raceToken());
+      assertEquals(UID, p.process().uid());
+      assertEquals(GID, p.process().gid());
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+      assertEquals("S7ZR395D8U", sig.signer().flatMap(Signer::teamId).orElseThrow());
+    }
+    verify(cf).createNumber(PID);
+    verify(cf).createString("pid");
+    verify(cf, never()).createData(any());
+    verify(libc, never()).getsockopt(anyInt(), anyInt(), anyInt(), any(byte[].class), any(IntByReference.class));
+  }
+
+  @Test
+  void aReusedPidIsDetected() throws Exception {
+    try (PeerProcess p = backend(null).attach(PeerHandle.pid(PID))) {
+      startSeconds++;
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(SignatureStatus.INVALID, sig.status());
+      assertTrue(sig.reasons().get(0).contains("now names another process"), sig.reasons().toString());
+    }
+  }
+
+  @Test
+  void aDebuggedPidIsTracedAndDenied() throws Exception {
+    csFlags = SecCodeCheck.CS_VALID | SecCodeCheck.CS_DEBUGGED;
+    try (PeerProcess p = backend(null).attach(PeerHandle.pid(PID))) {
+      assertTrue(p.risks().traced());
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(SignatureStatus.INVALID, sig.status());
+      assertTrue(sig.reasons().get(0).contains("CS_DEBUGGED"));
+    }
+  }
+
+  @Test
+  void aPidThatIsGoneFails() throws Exception {
+    assertThrows(PeerIdentificationException.class, () -> backend(null).attach(PeerHandle.pid(PID + 1)));
   }
 
   @Test
