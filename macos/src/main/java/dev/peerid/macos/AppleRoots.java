@@ -17,14 +17,15 @@ import java.util.Optional;
  * ID and of Apple's own code signing).
  *
  * <p>The verifier always reports whether a signature chains to them (attribute
- * {@code appleAnchor}), but they vouch for nobody until the server says so: every Developer ID in
- * the world chains to them. To accept Apple-issued signers, trust them explicitly and narrow the
- * policy, as Apple's own requirement language does:
+ * {@code appleAnchor}), but they never make a signature VALID on their own: every Developer ID in
+ * the world chains to them. The policy believes an Apple-anchored signer's facts ({@code team},
+ * {@code identifier}, …) so that, as in Apple's requirement language,
+ * {@code anchor apple generic and team = "S7ZR395D8U" and identifier "com.vendor.client"} works
+ * offline; trust these roots explicitly to make {@code signed} hold as well:
  *
  * <pre>{@code
  * TrustStore.Builder trust = TrustStore.builder();
  * AppleRoots.certificates().forEach(root -> trust.trust("apple", root));
- * Policy.parse("anchor apple generic and team = \"S7ZR395D8U\" and identifier \"com.vendor.client\"");
  * }</pre>
  */
 public final class AppleRoots {

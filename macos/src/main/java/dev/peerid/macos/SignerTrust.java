@@ -108,8 +108,7 @@ final class SignerTrust {
     }
     String reason = appleAnchor.isPresent()
         ? "signer " + subject(leaf) + " chains to Apple's root but no trust-store entry vouches for it"
-            + " (to accept Apple-issued signers, trust AppleRoots.certificates() and require 'anchor apple generic'"
-            + " and 'team')"
+            + " ('anchor apple generic and team = \"…\"' accepts Apple-issued signers without one)"
         : "signer " + subject(leaf) + " does not chain to a trusted certificate";
     return new SignerTrust(SignatureStatus.UNTRUSTED, List.of(reason), chain, Optional.empty(), appleAnchor, teamId);
   }

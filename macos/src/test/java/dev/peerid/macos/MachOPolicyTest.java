@@ -28,7 +28,7 @@ class MachOPolicyTest {
   }
 
   @Test
-  void anchorAppleGenericAndTeamAcceptTheNamedDeveloperOnlyOnceAppleIsTrusted() throws Exception {
+  void anchorAppleGenericAndTeamAcceptTheNamedDeveloperOfflineButSignedNeedsTheTrustStore() throws Exception {
     String policy = "anchor apple generic and team = \"S7ZR395D8U\" and identifier \"org.openjfx.libglass\"";
     Verdict allowed = verdict(MachOSamples.JAVAFX_GLASS, policy, appleRoots());
     assertTrue(allowed.isAllowed(), allowed.reasons().toString());
@@ -37,8 +37,14 @@ class MachOPolicyTest {
     assertFalse(otherTeam.isAllowed());
     assertTrue(otherTeam.reasons().toString().contains("JCDTMS22B4"), otherTeam.reasons().toString());
 
-    Verdict notTrusted = verdict(MachOSamples.JAVAFX_GLASS, policy, TrustStore.empty());
-    assertFalse(notTrusted.isAllowed(), "an empty trust store trusts nobody");
+    // Apple's pinned root vouches for the Team ID even with an empty trust store, as in Apple's
+    // requirement language; "signed" still means "vouched for by the trust store".
+    Verdict offline = verdict(MachOSamples.JAVAFX_GLASS, policy, TrustStore.empty());
+    assertTrue(offline.isAllowed(), offline.reasons().toString());
+    Verdict notSigned = verdict(MachOSamples.JAVAFX_GLASS, "signed", TrustStore.empty());
+    assertFalse(notSigned.isAllowed(), "an empty trust store trusts nobody");
+    Verdict otherTeamOffline = verdict(MachOSamples.SWT_PI, policy, TrustStore.empty());
+    assertFalse(otherTeamOffline.isAllowed());
   }
 
   @Test
