@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -158,23 +159,41 @@ public final class PeerVerifier implements AutoCloseable {
     if (cached != null) {
       return CompletableFuture.completedFuture(conclude(process, cached));
     }
+    return verifyAndConclude(process, key, work, true);
+  }
+
+  /**
+   * Verifies the executable (once per file: concurrent callers share one verification) and
+   * concludes. A shared verification can fail for a reason of another peer's (it exited while its
+   * /proc/PID/exe was being read); a peer that only joined it gets one attempt of its own.
+   */
+  private CompletableFuture<PeerSession> verifyAndConclude(PeerProcess process, FileIdentity key, Executor work,
+      boolean mayRetry) {
+    AtomicBoolean ranHere = new AtomicBoolean();
     CompletableFuture<VerifiedExecutable> pending;
     try {
-      pending = cache.get(key, () -> CompletableFuture.supplyAsync(() -> verifyExecutable(process), work));
+      pending = cache.get(key, () -> {
+        ranHere.set(true);
+        return CompletableFuture.supplyAsync(() -> verifyExecutable(process), work);
+      });
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
     }
     return pending.handle((verified, error) -> {
       if (error == null) {
-        return conclude(process, verified);
+        return CompletableFuture.completedFuture(conclude(process, verified));
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       if (cause instanceof RejectedExecutionException) {
-        return denyAndClose(process, "busy: too many verifications pending");
+        return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
       }
-      return denyAndClose(process, "cannot read the peer's executable " + process.executable().path() + ": "
-          + (cause instanceof UncheckedIOException u ? u.getCause().getMessage() : String.valueOf(cause)));
-    });
+      if (mayRetry && !ranHere.get()) {
+        return verifyAndConclude(process, key, work, false);
+      }
+      return CompletableFuture.completedFuture(denyAndClose(process, "cannot read the peer's executable "
+          + process.executable().path() + ": "
+          + (cause instanceof UncheckedIOException u ? u.getCause().getMessage() : String.valueOf(cause))));
+    }).thenCompose(f -> f);
   }
 
   private VerifiedExecutable verifyExecutable(PeerProcess process) {
