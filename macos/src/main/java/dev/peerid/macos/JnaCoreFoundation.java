@@ -118,15 +118,21 @@ final class JnaCoreFoundation implements CoreFoundationApi {
       return keys;
     }
     CFDictionaryRef dict = new CFDictionaryRef(dictionary);
-    int n = (int) Math.min(cf.CFDictionaryGetCount(dict).longValue(), MAX_ITEMS);
-    Memory k = new Memory((long) Native8.SIZE * Math.max(1, n));
-    Memory v = new Memory((long) Native8.SIZE * Math.max(1, n));
+    // CFDictionaryGetKeysAndValues writes every entry (CFDictionary.h): the arrays must hold the full
+    // count, never a capped one, or a peer signed with many entitlements overruns them. Nor may the
+    // list be cut short: a forbidden entitlement past the cap would go unseen.
+    long n = cf.CFDictionaryGetCount(dict).longValue();
+    if (n <= 0) {
+      return keys;
+    }
+    Memory k = new Memory(Native8.SIZE * n);
+    Memory v = new Memory(Native8.SIZE * n);
     KeysAndValues.INSTANCE.CFDictionaryGetKeysAndValues(dictionary, k, v);
-    for (int i = 0; i < n; i++) {
-      Pointer value = v.getPointer((long) i * Native8.SIZE);
+    for (long i = 0; i < n; i++) {
+      Pointer value = v.getPointer(i * Native8.SIZE);
       if (value != null && isType(value, cf.CFBooleanGetTypeID().longValue())
           && new CFBooleanRef(value).booleanValue()) {
-        stringValue(k.getPointer((long) i * Native8.SIZE)).ifPresent(keys::add);
+        stringValue(k.getPointer(i * Native8.SIZE)).ifPresent(keys::add);
       }
     }
     return keys;
