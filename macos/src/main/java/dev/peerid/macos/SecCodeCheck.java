@@ -54,6 +54,12 @@ final class SecCodeCheck {
 
   private CodeSignature check(CodeGuest guest, String requirement, TrustStore trust, Deque<Pointer> owned) {
     Pointer attributes = guest.attributes(cf, owned);
+    if (attributes == null) {
+      // never call with NULL: Security's SecCode::autoLocateGuest (Code.cpp) reads the count of the
+      // dictionary (a crash on NULL), and an empty one names the kernel itself, not the peer
+      return CodeSignature.invalid(SignatureFormat.MACHO,
+          "cannot build the guest attributes that name the peer to Security.framework");
+    }
     PointerByReference codeRef = new PointerByReference();
     int status = security.SecCodeCopyGuestWithAttributes(null, attributes, 0, codeRef);
     Pointer code = own(owned, codeRef.getValue());

@@ -307,6 +307,17 @@ class MacPeerBackendTest {
   }
 
   @Test
+  void guestAttributesThatCannotBeBuiltAreNeverPassedAsNull() throws Exception {
+    // NULL attributes make Security.framework read the count of a NULL dictionary, and an empty
+    // dictionary names the kernel (Code.cpp SecCode::autoLocateGuest): either way, never ask
+    org.mockito.Mockito.doReturn(null).when(cf).createDictionary(any(), any());
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status());
+    assertTrue(sig.reasons().get(0).contains("guest attributes"), sig.toString());
+    verify(security, never()).SecCodeCopyGuestWithAttributes(any(), any(), anyInt(), any());
+  }
+
+  @Test
   void aDebuggedPeerIsDeniedAlthoughSecCodeCheckValidityPassesIt() throws Exception {
     csFlags = SecCodeCheck.CS_VALID | SecCodeCheck.CS_DEBUGGED | CodeDirectory.FLAG_RUNTIME;
     CodeSignature sig = check(null, TrustStore.empty());
