@@ -14,7 +14,7 @@ interface LibC extends Library {
   int PROC_PIDPATHINFO_MAXSIZE = 4096;
   int PROC_PIDTBSDINFO = 3;
   /** {@code sizeof(struct proc_bsdinfo)}. */
-  int PROC_BSDINFO_SIZE = 136;
+  int PROC_BSDINFO_SIZE = ProcBsdInfo.SIZE;
 
   int getsockopt(int fd, int level, int option, byte[] value, IntByReference length) throws LastErrorException;
 

@@ -144,12 +144,12 @@ public final class MacPeerBackend implements PeerBackend {
       throw new PeerIdentificationException("pid " + pidValue + " is out of range");
     }
     int pid = (int) pidValue;
-    BsdInfo before = bsdInfo(pid);
+    ProcBsdInfo before = bsdInfo(pid);
     String path = executablePath(pid);
     CodeGuest guest = CodeGuest.byPid(pid);
     boolean traced = (guest.csStatus(natives.libc) & SecCodeCheck.CS_DEBUGGED) != 0;
     MacPeerProcess.Pin pin = () -> {
-      BsdInfo now = bsdInfo(pid);
+      ProcBsdInfo now = bsdInfo(pid);
       if (!now.startTime().equals(before.startTime())) {
         throw new PeerIdentificationException("pid " + pid + " now names another process (started "
             + now.startTime() + ", not " + before.startTime() + ")");
@@ -164,10 +164,7 @@ public final class MacPeerBackend implements PeerBackend {
         new RiskFacts(Interpreters.byPath(path), traced, ProcessInfo.UNKNOWN, List.of()), pin);
   }
 
-  /** The parts of {@code struct proc_bsdinfo} we use. */
-  private record BsdInfo(long uid, long gid, String startTime) {}
-
-  private BsdInfo bsdInfo(int pid) throws PeerIdentificationException {
+  private ProcBsdInfo bsdInfo(int pid) throws PeerIdentificationException {
     byte[] buffer = new byte[LibC.PROC_BSDINFO_SIZE];
     int n;
     try {
@@ -176,12 +173,16 @@ public final class MacPeerBackend implements PeerBackend {
       throw new PeerIdentificationException("proc_pidinfo(" + pid + ") failed (errno " + e.getErrorCode()
           + "): no such process, or not ours to inspect", e);
     }
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buffer).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    if (n != buffer.length || b.getInt(12) != pid) {
+    ProcBsdInfo info;
+    try {
+      info = ProcBsdInfo.parse(buffer, n);
+    } catch (PeerIdentificationException e) {
+      throw new PeerIdentificationException("proc_pidinfo(" + pid + ") returned no information for that pid", e);
+    }
+    if (info.pid() != pid) {
       throw new PeerIdentificationException("proc_pidinfo(" + pid + ") returned no information for that pid");
     }
-    return new BsdInfo(Integer.toUnsignedLong(b.getInt(20)), Integer.toUnsignedLong(b.getInt(24)),
-        b.getLong(120) + "." + String.format(java.util.Locale.ROOT, "%06d", b.getLong(128)));
+    return info;
   }
 
   private String executablePath(int pid) throws PeerIdentificationException {

@@ -28,8 +28,15 @@ import java.util.Optional;
  * object it creates or is handed is released before it returns.
  */
 final class SecCodeCheck {
+  /** xnu {@code osfmk/kern/cs_blobs.h}. */
   static final int CS_VALID = 0x1;
   static final int CS_DEBUGGED = 0x10000000;
+  /** kSecCodeInfo* keys of the signing information (Security {@code SecCode.cpp}). */
+  static final String INFO_IDENTIFIER = "identifier";
+  static final String INFO_FLAGS = "flags";
+  static final String INFO_ENTITLEMENTS_DICT = "entitlements-dict";
+  static final String INFO_UNIQUE = "unique";
+  static final String INFO_CERTIFICATES = "certificates";
 
   private final LibC libc;
   private final Security security;
@@ -118,12 +125,12 @@ final class SecCodeCheck {
   }
 
   private CodeSignature describe(Pointer info, TrustStore trust, Deque<Pointer> owned) {
-    Optional<String> identifier = cf.stringValue(cf.dictionaryValue(info, "identifier"));
-    long flags = cf.numberValue(cf.dictionaryValue(info, "flags")).orElse(0);
-    List<String> entitlements = cf.trueKeys(cf.dictionaryValue(info, "entitlements-dict"));
-    Optional<byte[]> cdhash = cf.dataValue(cf.dictionaryValue(info, "unique"));
+    Optional<String> identifier = cf.stringValue(cf.dictionaryValue(info, INFO_IDENTIFIER));
+    long flags = cf.numberValue(cf.dictionaryValue(info, INFO_FLAGS)).orElse(0);
+    List<String> entitlements = cf.trueKeys(cf.dictionaryValue(info, INFO_ENTITLEMENTS_DICT));
+    Optional<byte[]> cdhash = cf.dataValue(cf.dictionaryValue(info, INFO_UNIQUE));
     List<X509Certificate> certificates = new ArrayList<>();
-    for (Pointer certificate : cf.arrayValues(cf.dictionaryValue(info, "certificates"))) {
+    for (Pointer certificate : cf.arrayValues(cf.dictionaryValue(info, INFO_CERTIFICATES))) {
       Pointer der = own(owned, security.SecCertificateCopyData(certificate));
       Optional<byte[]> bytes = cf.dataValue(der);
       if (bytes.isEmpty()) {
