@@ -113,7 +113,8 @@ public final class MacPeerBackend implements PeerBackend {
     }
     ProcessInfo process = new ProcessInfo(token.pid(), token.euid(), token.egid(), PeerSocket.groups(credentials),
         Optional.empty(), Optional.empty(), token.raceToken(), false);
-    String path = executablePath(token.pid());
+    String path = executablePath("proc_pidpath_audittoken(pid " + token.pid() + ")",
+        buffer -> natives.libc.proc_pidpath_audittoken(token.bytes(), buffer, buffer.length));
     // CS_DEBUGGED: a debugger attached (or once attached) and may have changed the code in memory
     CodeGuest guest = CodeGuest.byToken(token);
     boolean traced = (guest.csStatus(natives.libc) & SecCodeCheck.CS_DEBUGGED) != 0;
@@ -145,7 +146,8 @@ public final class MacPeerBackend implements PeerBackend {
     }
     int pid = (int) pidValue;
     ProcBsdInfo before = bsdInfo(pid);
-    String path = executablePath(pid);
+    String path = executablePath("proc_pidpath(" + pid + ")",
+        buffer -> natives.libc.proc_pidpath(pid, buffer, buffer.length));
     CodeGuest guest = CodeGuest.byPid(pid);
     boolean traced = (guest.csStatus(natives.libc) & SecCodeCheck.CS_DEBUGGED) != 0;
     MacPeerProcess.Pin pin = () -> {
@@ -185,16 +187,22 @@ public final class MacPeerBackend implements PeerBackend {
     return info;
   }
 
-  private String executablePath(int pid) throws PeerIdentificationException {
+  /** One of the libproc path calls, which fill a buffer and return the path's length (0 on failure). */
+  private interface PathCall {
+    int fill(byte[] buffer) throws LastErrorException;
+  }
+
+  private static String executablePath(String call, PathCall path) throws PeerIdentificationException {
+    // PROC_PIDPATHINFO_MAXSIZE is the largest buffer libproc accepts (EOVERFLOW above it)
     byte[] buffer = new byte[LibC.PROC_PIDPATHINFO_MAXSIZE];
     int n;
     try {
-      n = natives.libc.proc_pidpath(pid, buffer, buffer.length);
+      n = path.fill(buffer);
     } catch (LastErrorException e) {
-      throw new PeerIdentificationException("proc_pidpath(" + pid + ") failed (errno " + e.getErrorCode() + ")", e);
+      throw new PeerIdentificationException(call + " failed (errno " + e.getErrorCode() + ")", e);
     }
-    if (n <= 0 || n > buffer.length) {
-      throw new PeerIdentificationException("proc_pidpath(" + pid + ") returned no path");
+    if (n <= 0 || n >= buffer.length) {
+      throw new PeerIdentificationException(call + " returned no path");
     }
     return new String(buffer, 0, n, StandardCharsets.UTF_8);
   }

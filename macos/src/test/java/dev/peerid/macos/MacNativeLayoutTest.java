@@ -295,6 +295,9 @@ class MacNativeLayoutTest {
     expected.put("proc_pidinfo", List.of(int.class, int.class, int.class, long.class, byte[].class, int.class));
     // libsyscall/wrappers/libproc/libproc.h: int proc_pidpath(int pid, void *buffer, uint32_t buffersize)
     expected.put("proc_pidpath", List.of(int.class, int.class, byte[].class, int.class));
+    // libsyscall/wrappers/libproc/libproc.h (macOS 10.16+):
+    // int proc_pidpath_audittoken(audit_token_t *audittoken, void *buffer, uint32_t buffersize)
+    expected.put("proc_pidpath_audittoken", List.of(int.class, byte[].class, byte[].class, int.class));
     assertEquals(expected, signatures(LibC.class));
     assertEquals(8, Native.SIZE_T_SIZE, "size_t is mapped as long: macOS is LP64");
     for (Method m : LibC.class.getDeclaredMethods()) {
