@@ -157,6 +157,17 @@ class MacNativeLayoutTest {
   }
 
   @Test
+  void aShortProcBsdinfoIsRefused() {
+    // proc_pidinfo returns 0 on failure (libproc.c) and the byte count on success
+    for (int length : new int[] {0, ProcBsdInfo.SIZE - 1, ProcBsdInfo.SIZE + 1}) {
+      org.junit.jupiter.api.Assertions.assertThrows(dev.peerid.PeerIdentificationException.class,
+          () -> ProcBsdInfo.parse(new byte[ProcBsdInfo.SIZE + 1], length), "length " + length);
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(dev.peerid.PeerIdentificationException.class,
+        () -> ProcBsdInfo.parse(new byte[8], ProcBsdInfo.SIZE));
+  }
+
+  @Test
   void anXucredWrittenByTheHeaderLayoutIsReadBack() throws Exception {
     Xucred x = new Xucred();
     x.cr_version = 0;
