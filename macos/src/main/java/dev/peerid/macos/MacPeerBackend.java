@@ -2,6 +2,7 @@ package dev.peerid.macos;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import dev.peerid.ExecutableInfo;
 import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
@@ -48,14 +49,41 @@ public final class MacPeerBackend implements PeerBackend {
       cause = new UnsupportedOperationException("not macOS (os.name=" + System.getProperty("os.name") + ")");
     } else {
       try {
-        loaded = new Natives(Native.load("c", LibC.class), Native.load("Security", Security.class),
-            new JnaCoreFoundation());
+        LibC libc = Native.load("c", LibC.class);
+        Security security = Native.load("Security", Security.class);
+        // JNA binds a function at its first call: a symbol missing from an older macOS would
+        // surface as an UnsatisfiedLinkError in the middle of attach, so look for all of them now
+        Optional<String> missing = missingFunction(NativeLibrary.getInstance("c"), LibC.class)
+            .or(() -> missingFunction(NativeLibrary.getInstance("Security"), Security.class));
+        if (missing.isPresent()) {
+          cause = new UnsupportedOperationException("this macOS has no " + missing.get()
+              + " (the backend needs macOS 11 or later)");
+        } else {
+          loaded = new Natives(libc, security, new JnaCoreFoundation());
+        }
       } catch (LinkageError | RuntimeException e) {
         cause = e;
       }
     }
     this.natives = loaded;
     this.unavailable = cause;
+  }
+
+  /** The first function (by name) that {@code mapping} declares and {@code library} does not export. */
+  static Optional<String> missingFunction(NativeLibrary library, Class<?> mapping) {
+    List<String> names = new java.util.ArrayList<>();
+    for (java.lang.reflect.Method m : mapping.getDeclaredMethods()) {
+      names.add(m.getName());
+    }
+    java.util.Collections.sort(names);
+    for (String name : names) {
+      try {
+        library.getFunction(name);
+      } catch (UnsatisfiedLinkError e) {
+        return Optional.of(name);
+      }
+    }
+    return Optional.empty();
   }
 
   /** For tests: the given native boundaries, as if on macOS. */

@@ -348,6 +348,22 @@ class MacNativeLayoutTest {
     }
   }
 
+  /** Functions glibc also exports, to show the symbol probe finds what is there. */
+  interface PosixOnly extends com.sun.jna.Library {
+    int getsockopt(int fd, int level, int option, byte[] value, IntByReference length);
+  }
+
+  @Test
+  void aFunctionTheLoadedLibraryLacksIsFoundBeforeItIsCalled() {
+    // a real symbol lookup in this machine's libc: glibc has getsockopt but none of Darwin's
+    // csops / libproc functions, as an older macOS lacks proc_pidpath_audittoken
+    com.sun.jna.NativeLibrary libc = com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME);
+    assertEquals(java.util.Optional.empty(), MacPeerBackend.missingFunction(libc, PosixOnly.class));
+    if (!com.sun.jna.Platform.isMac()) {
+      assertEquals(java.util.Optional.of("csops"), MacPeerBackend.missingFunction(libc, LibC.class));
+    }
+  }
+
   /** Name → [return type, parameter types...] of every method the interface declares. */
   private static Map<String, List<Class<?>>> signatures(Class<?> library) {
     Map<String, List<Class<?>>> out = new TreeMap<>();
