@@ -247,6 +247,14 @@ class MacNativeLayoutTest {
     assertEquals(-67063, CodeCheckStatus.ERR_SEC_CS_GUEST_INVALID);
     assertEquals(-67034, CodeCheckStatus.ERR_SEC_CS_STATIC_CODE_CHANGED);
     assertEquals(-66996, CodeCheckStatus.ERR_SEC_CS_SIGNATURE_UNTRUSTED);
+    // CSCommon.h: the kSecCodeInfoFlags value uses SecCodeSignatureFlags, the CodeDirectory flags
+    assertEquals(0x0002, CodeDirectory.FLAG_ADHOC); // kSecCodeSignatureAdhoc
+    assertEquals(0x10000, CodeDirectory.FLAG_RUNTIME); // kSecCodeSignatureRuntime
+    assertEquals(0x20000, CodeDirectory.FLAG_LINKER_SIGNED); // kSecCodeSignatureLinkerSigned
+    // CSCommon.h SecCodeStatus, the kernel's flags; Code.cpp SecCode::checkValidity passes a guest
+    // that is not valid when it is debugged, hence our own CS_OPS_STATUS check
+    assertEquals(0x00000001, SecCodeCheck.CS_VALID); // kSecCodeStatusValid
+    assertEquals(0x10000000, SecCodeCheck.CS_DEBUGGED); // kSecCodeStatusDebugged
     // CF CFNumber.h: kCFNumberSInt32Type = 3 (the pid guest attribute is made with it)
     assertEquals(3, CoreFoundation.CFNumberType.kCFNumberSInt32Type.typeIndex().intValue());
   }
