@@ -9,7 +9,13 @@ import java.nio.ByteOrder;
  * Security.framework and {@code csops_audittoken}.
  */
 final class AuditToken {
+  /** {@code audit_token_t} is {@code unsigned int val[8]} (xnu {@code osfmk/mach/message.h}). */
   static final int SIZE = 32;
+  /** Indices into {@code val[]}, as xnu {@code bsd/kern/kern_prot.c} proc_calc_audit_token fills them. */
+  static final int EUID = 1;
+  static final int EGID = 2;
+  static final int PID = 5;
+  static final int PIDVERSION = 7;
   private final byte[] raw;
 
   private AuditToken(byte[] raw) {
@@ -28,19 +34,19 @@ final class AuditToken {
   }
 
   long euid() {
-    return field(1);
+    return field(EUID);
   }
 
   long egid() {
-    return field(2);
+    return field(EGID);
   }
 
   int pid() {
-    return (int) field(5);
+    return (int) field(PID);
   }
 
   long pidVersion() {
-    return field(7);
+    return field(PIDVERSION);
   }
 
   byte[] bytes() {

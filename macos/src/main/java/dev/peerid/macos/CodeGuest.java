@@ -12,6 +12,11 @@ import java.util.Deque;
  * peer: names one exec of one process) or by bare pid (inspection only: the pid may be reused).
  */
 interface CodeGuest {
+  /** kSecGuestAttributeAudit and kSecGuestAttributePid (Security {@code SecCode.cpp}). */
+  String ATTRIBUTE_AUDIT = "audit";
+  String ATTRIBUTE_PID = "pid";
+  /** CS_OPS_STATUS copies out one {@code uint32_t} (xnu {@code bsd/kern/kern_proc.c} csops_internal). */
+  int CS_STATUS_SIZE = 4;
 
   /** The guest attributes dictionary for {@code SecCodeCopyGuestWithAttributes}; every object made is pushed on {@code owned}. */
   Pointer attributes(CoreFoundationApi cf, Deque<Pointer> owned);
@@ -23,12 +28,12 @@ interface CodeGuest {
     return new CodeGuest() {
       @Override
       public Pointer attributes(CoreFoundationApi cf, Deque<Pointer> owned) {
-        return dictionary(cf, owned, "audit", cf.createData(token.bytes()));
+        return dictionary(cf, owned, ATTRIBUTE_AUDIT, cf.createData(token.bytes()));
       }
 
       @Override
       public int csStatus(LibC libc) throws PeerIdentificationException {
-        byte[] flags = new byte[4];
+        byte[] flags = new byte[CS_STATUS_SIZE];
         try {
           check(libc.csops_audittoken(token.pid(), LibC.CS_OPS_STATUS, flags, flags.length, token.bytes()));
         } catch (LastErrorException e) {
@@ -43,12 +48,12 @@ interface CodeGuest {
     return new CodeGuest() {
       @Override
       public Pointer attributes(CoreFoundationApi cf, Deque<Pointer> owned) {
-        return dictionary(cf, owned, "pid", cf.createNumber(pid));
+        return dictionary(cf, owned, ATTRIBUTE_PID, cf.createNumber(pid));
       }
 
       @Override
       public int csStatus(LibC libc) throws PeerIdentificationException {
-        byte[] flags = new byte[4];
+        byte[] flags = new byte[CS_STATUS_SIZE];
         try {
           check(libc.csops(pid, LibC.CS_OPS_STATUS, flags, flags.length));
         } catch (LastErrorException e) {

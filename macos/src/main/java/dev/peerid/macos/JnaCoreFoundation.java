@@ -26,27 +26,34 @@ final class JnaCoreFoundation implements CoreFoundationApi {
   public Pointer createData(byte[] bytes) {
     Memory m = new Memory(Math.max(1, bytes.length));
     m.write(0, bytes, 0, bytes.length);
-    return cf.CFDataCreate(null, m, new CFIndex(bytes.length)).getPointer();
+    return pointer(cf.CFDataCreate(null, m, new CFIndex(bytes.length)));
   }
 
   @Override
   public Pointer createString(String value) {
-    return CFStringRef.createCFString(value).getPointer();
+    return pointer(CFStringRef.createCFString(value));
   }
 
   @Override
   public Pointer createNumber(int value) {
-    return cf.CFNumberCreate(null, CoreFoundation.CFNumberType.kCFNumberSInt32Type.typeIndex(),
-        new com.sun.jna.ptr.IntByReference(value)).getPointer();
+    return pointer(cf.CFNumberCreate(null, CoreFoundation.CFNumberType.kCFNumberSInt32Type.typeIndex(),
+        new com.sun.jna.ptr.IntByReference(value)));
   }
 
   @Override
   public Pointer createDictionary(Pointer key, Pointer value) {
+    if (key == null || value == null) {
+      // the kCFType callbacks CFRetain both: NULL would crash the process
+      return null;
+    }
     // the kCFType callbacks make the dictionary retain (and later release) its key and value
     com.sun.jna.NativeLibrary library = com.sun.jna.NativeLibrary.getInstance("CoreFoundation");
     CFMutableDictionaryRef dict = cf.CFDictionaryCreateMutable(null, new CFIndex(1),
         library.getGlobalVariableAddress("kCFTypeDictionaryKeyCallBacks"),
         library.getGlobalVariableAddress("kCFTypeDictionaryValueCallBacks"));
+    if (dict == null) {
+      return null;
+    }
     cf.CFDictionarySetValue(dict, new CFTypeRef(key), new CFTypeRef(value));
     return dict.getPointer();
   }
@@ -118,18 +125,29 @@ final class JnaCoreFoundation implements CoreFoundationApi {
       return keys;
     }
     CFDictionaryRef dict = new CFDictionaryRef(dictionary);
-    int n = (int) Math.min(cf.CFDictionaryGetCount(dict).longValue(), MAX_ITEMS);
-    Memory k = new Memory((long) Native8.SIZE * Math.max(1, n));
-    Memory v = new Memory((long) Native8.SIZE * Math.max(1, n));
+    // CFDictionaryGetKeysAndValues writes every entry (CFDictionary.h): the arrays must hold the full
+    // count, never a capped one, or a peer signed with many entitlements overruns them. Nor may the
+    // list be cut short: a forbidden entitlement past the cap would go unseen.
+    long n = cf.CFDictionaryGetCount(dict).longValue();
+    if (n <= 0) {
+      return keys;
+    }
+    Memory k = new Memory(Native8.SIZE * n);
+    Memory v = new Memory(Native8.SIZE * n);
     KeysAndValues.INSTANCE.CFDictionaryGetKeysAndValues(dictionary, k, v);
-    for (int i = 0; i < n; i++) {
-      Pointer value = v.getPointer((long) i * Native8.SIZE);
+    for (long i = 0; i < n; i++) {
+      Pointer value = v.getPointer(i * Native8.SIZE);
       if (value != null && isType(value, cf.CFBooleanGetTypeID().longValue())
           && new CFBooleanRef(value).booleanValue()) {
-        stringValue(k.getPointer((long) i * Native8.SIZE)).ifPresent(keys::add);
+        stringValue(k.getPointer(i * Native8.SIZE)).ifPresent(keys::add);
       }
     }
     return keys;
+  }
+
+  /** A Create function's result; JNA maps a NULL return (allocation failure) to a null reference. */
+  private static Pointer pointer(com.sun.jna.PointerType created) {
+    return created == null ? null : created.getPointer();
   }
 
   private boolean isType(Pointer p, long typeId) {

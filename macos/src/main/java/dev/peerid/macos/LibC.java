@@ -14,7 +14,7 @@ interface LibC extends Library {
   int PROC_PIDPATHINFO_MAXSIZE = 4096;
   int PROC_PIDTBSDINFO = 3;
   /** {@code sizeof(struct proc_bsdinfo)}. */
-  int PROC_BSDINFO_SIZE = 136;
+  int PROC_BSDINFO_SIZE = ProcBsdInfo.SIZE;
 
   int getsockopt(int fd, int level, int option, byte[] value, IntByReference length) throws LastErrorException;
 
@@ -27,6 +27,12 @@ interface LibC extends Library {
   /** libproc {@code proc_pidinfo}; with PROC_PIDTBSDINFO fills a {@code struct proc_bsdinfo}. */
   int proc_pidinfo(int pid, int flavor, long arg, byte[] buffer, int buffersize) throws LastErrorException;
 
-  /** libproc: the path of the executable a pid runs (for reports; the check itself uses the audit token). */
+  /** libproc: the path of the executable a pid runs (a bare pid, for inspection only: racy). */
   int proc_pidpath(int pid, byte[] buffer, int size) throws LastErrorException;
+
+  /**
+   * libproc (macOS 11+, as LOCAL_PEERTOKEN): the path of the executable of exactly the process the
+   * audit token names; the kernel refuses (ESRCH) when the pid now runs another exec.
+   */
+  int proc_pidpath_audittoken(byte[] token, byte[] buffer, int size) throws LastErrorException;
 }

@@ -2,6 +2,7 @@ package dev.peerid.macos;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import dev.peerid.ExecutableInfo;
 import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
@@ -48,14 +49,41 @@ public final class MacPeerBackend implements PeerBackend {
       cause = new UnsupportedOperationException("not macOS (os.name=" + System.getProperty("os.name") + ")");
     } else {
       try {
-        loaded = new Natives(Native.load("c", LibC.class), Native.load("Security", Security.class),
-            new JnaCoreFoundation());
+        LibC libc = Native.load("c", LibC.class);
+        Security security = Native.load("Security", Security.class);
+        // JNA binds a function at its first call: a symbol missing from an older macOS would
+        // surface as an UnsatisfiedLinkError in the middle of attach, so look for all of them now
+        Optional<String> missing = missingFunction(NativeLibrary.getInstance("c"), LibC.class)
+            .or(() -> missingFunction(NativeLibrary.getInstance("Security"), Security.class));
+        if (missing.isPresent()) {
+          cause = new UnsupportedOperationException("this macOS has no " + missing.get()
+              + " (the backend needs macOS 11 or later)");
+        } else {
+          loaded = new Natives(libc, security, new JnaCoreFoundation());
+        }
       } catch (LinkageError | RuntimeException e) {
         cause = e;
       }
     }
     this.natives = loaded;
     this.unavailable = cause;
+  }
+
+  /** The first function (by name) that {@code mapping} declares and {@code library} does not export. */
+  static Optional<String> missingFunction(NativeLibrary library, Class<?> mapping) {
+    List<String> names = new java.util.ArrayList<>();
+    for (java.lang.reflect.Method m : mapping.getDeclaredMethods()) {
+      names.add(m.getName());
+    }
+    java.util.Collections.sort(names);
+    for (String name : names) {
+      try {
+        library.getFunction(name);
+      } catch (UnsatisfiedLinkError e) {
+        return Optional.of(name);
+      }
+    }
+    return Optional.empty();
   }
 
   /** For tests: the given native boundaries, as if on macOS. */
@@ -113,7 +141,8 @@ public final class MacPeerBackend implements PeerBackend {
     }
     ProcessInfo process = new ProcessInfo(token.pid(), token.euid(), token.egid(), PeerSocket.groups(credentials),
         Optional.empty(), Optional.empty(), token.raceToken(), false);
-    String path = executablePath(token.pid());
+    String path = executablePath("proc_pidpath_audittoken(pid " + token.pid() + ")",
+        buffer -> natives.libc.proc_pidpath_audittoken(token.bytes(), buffer, buffer.length));
     // CS_DEBUGGED: a debugger attached (or once attached) and may have changed the code in memory
     CodeGuest guest = CodeGuest.byToken(token);
     boolean traced = (guest.csStatus(natives.libc) & SecCodeCheck.CS_DEBUGGED) != 0;
@@ -144,12 +173,13 @@ public final class MacPeerBackend implements PeerBackend {
       throw new PeerIdentificationException("pid " + pidValue + " is out of range");
     }
     int pid = (int) pidValue;
-    BsdInfo before = bsdInfo(pid);
-    String path = executablePath(pid);
+    ProcBsdInfo before = bsdInfo(pid);
+    String path = executablePath("proc_pidpath(" + pid + ")",
+        buffer -> natives.libc.proc_pidpath(pid, buffer, buffer.length));
     CodeGuest guest = CodeGuest.byPid(pid);
     boolean traced = (guest.csStatus(natives.libc) & SecCodeCheck.CS_DEBUGGED) != 0;
     MacPeerProcess.Pin pin = () -> {
-      BsdInfo now = bsdInfo(pid);
+      ProcBsdInfo now = bsdInfo(pid);
       if (!now.startTime().equals(before.startTime())) {
         throw new PeerIdentificationException("pid " + pid + " now names another process (started "
             + now.startTime() + ", not " + before.startTime() + ")");
@@ -164,10 +194,7 @@ public final class MacPeerBackend implements PeerBackend {
         new RiskFacts(Interpreters.byPath(path), traced, ProcessInfo.UNKNOWN, List.of()), pin);
   }
 
-  /** The parts of {@code struct proc_bsdinfo} we use. */
-  private record BsdInfo(long uid, long gid, String startTime) {}
-
-  private BsdInfo bsdInfo(int pid) throws PeerIdentificationException {
+  private ProcBsdInfo bsdInfo(int pid) throws PeerIdentificationException {
     byte[] buffer = new byte[LibC.PROC_BSDINFO_SIZE];
     int n;
     try {
@@ -176,24 +203,34 @@ public final class MacPeerBackend implements PeerBackend {
       throw new PeerIdentificationException("proc_pidinfo(" + pid + ") failed (errno " + e.getErrorCode()
           + "): no such process, or not ours to inspect", e);
     }
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buffer).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    if (n != buffer.length || b.getInt(12) != pid) {
+    ProcBsdInfo info;
+    try {
+      info = ProcBsdInfo.parse(buffer, n);
+    } catch (PeerIdentificationException e) {
+      throw new PeerIdentificationException("proc_pidinfo(" + pid + ") returned no information for that pid", e);
+    }
+    if (info.pid() != pid) {
       throw new PeerIdentificationException("proc_pidinfo(" + pid + ") returned no information for that pid");
     }
-    return new BsdInfo(Integer.toUnsignedLong(b.getInt(20)), Integer.toUnsignedLong(b.getInt(24)),
-        b.getLong(120) + "." + String.format(java.util.Locale.ROOT, "%06d", b.getLong(128)));
+    return info;
   }
 
-  private String executablePath(int pid) throws PeerIdentificationException {
+  /** One of the libproc path calls, which fill a buffer and return the path's length (0 on failure). */
+  private interface PathCall {
+    int fill(byte[] buffer) throws LastErrorException;
+  }
+
+  private static String executablePath(String call, PathCall path) throws PeerIdentificationException {
+    // PROC_PIDPATHINFO_MAXSIZE is the largest buffer libproc accepts (EOVERFLOW above it)
     byte[] buffer = new byte[LibC.PROC_PIDPATHINFO_MAXSIZE];
     int n;
     try {
-      n = natives.libc.proc_pidpath(pid, buffer, buffer.length);
+      n = path.fill(buffer);
     } catch (LastErrorException e) {
-      throw new PeerIdentificationException("proc_pidpath(" + pid + ") failed (errno " + e.getErrorCode() + ")", e);
+      throw new PeerIdentificationException(call + " failed (errno " + e.getErrorCode() + ")", e);
     }
-    if (n <= 0 || n > buffer.length) {
-      throw new PeerIdentificationException("proc_pidpath(" + pid + ") returned no path");
+    if (n <= 0 || n >= buffer.length) {
+      throw new PeerIdentificationException(call + " returned no path");
     }
     return new String(buffer, 0, n, StandardCharsets.UTF_8);
   }

@@ -14,9 +14,20 @@ import java.util.List;
  * a check), LOCAL_PEERCRED and LOCAL_PEERPID.
  */
 final class PeerSocket {
-  /** {@code struct xucred}: version, uid, short ngroups, 16 gids; 76 bytes with padding. */
+  /**
+   * {@code struct xucred} (xnu {@code bsd/sys/ucred.h}): {@code u_int cr_version; uid_t cr_uid;
+   * short cr_ngroups; gid_t cr_groups[NGROUPS]}, NGROUPS = 16; 76 bytes with the padding after
+   * {@code cr_ngroups}. Checked against the header's field list by {@code MacNativeLayoutTest}.
+   */
   static final int XUCRED_SIZE = 76;
   static final int XUCRED_VERSION = 0;
+  static final int XUCRED_VERSION_OFFSET = 0;
+  static final int XUCRED_UID_OFFSET = 4;
+  static final int XUCRED_NGROUPS_OFFSET = 8;
+  static final int XUCRED_GROUPS_OFFSET = 12;
+  static final int XUCRED_NGROUPS_MAX = 16;
+  /** LOCAL_PEERPID copies out a {@code pid_t}. */
+  static final int PID_SIZE = 4;
 
   private final LibC libc;
   private final int fd;
@@ -31,24 +42,25 @@ final class PeerSocket {
   }
 
   int pid() throws PeerIdentificationException {
-    return ByteBuffer.wrap(option(LibC.LOCAL_PEERPID, 4, "LOCAL_PEERPID")).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    return ByteBuffer.wrap(option(LibC.LOCAL_PEERPID, PID_SIZE, "LOCAL_PEERPID")).order(ByteOrder.LITTLE_ENDIAN).getInt();
   }
 
   /** {uid, gid...} from LOCAL_PEERCRED: the effective uid and the groups (first is the effective gid). */
   long[] credentials() throws PeerIdentificationException {
     ByteBuffer b = ByteBuffer.wrap(option(LibC.LOCAL_PEERCRED, XUCRED_SIZE, "LOCAL_PEERCRED"))
         .order(ByteOrder.LITTLE_ENDIAN);
-    if (b.getInt(0) != XUCRED_VERSION) {
-      throw new PeerIdentificationException("LOCAL_PEERCRED returned an unknown xucred version " + b.getInt(0));
+    int version = b.getInt(XUCRED_VERSION_OFFSET);
+    if (version != XUCRED_VERSION) {
+      throw new PeerIdentificationException("LOCAL_PEERCRED returned an unknown xucred version " + version);
     }
-    int ngroups = b.getShort(8);
-    if (ngroups < 0 || ngroups > 16) {
+    int ngroups = b.getShort(XUCRED_NGROUPS_OFFSET);
+    if (ngroups < 0 || ngroups > XUCRED_NGROUPS_MAX) {
       throw new PeerIdentificationException("LOCAL_PEERCRED returned " + ngroups + " groups");
     }
     long[] out = new long[1 + ngroups];
-    out[0] = Integer.toUnsignedLong(b.getInt(4));
+    out[0] = Integer.toUnsignedLong(b.getInt(XUCRED_UID_OFFSET));
     for (int i = 0; i < ngroups; i++) {
-      out[1 + i] = Integer.toUnsignedLong(b.getInt(12 + 4 * i));
+      out[1 + i] = Integer.toUnsignedLong(b.getInt(XUCRED_GROUPS_OFFSET + 4 * i));
     }
     return out;
   }

@@ -28,8 +28,15 @@ import java.util.Optional;
  * object it creates or is handed is released before it returns.
  */
 final class SecCodeCheck {
+  /** xnu {@code osfmk/kern/cs_blobs.h}. */
   static final int CS_VALID = 0x1;
   static final int CS_DEBUGGED = 0x10000000;
+  /** kSecCodeInfo* keys of the signing information (Security {@code SecCode.cpp}). */
+  static final String INFO_IDENTIFIER = "identifier";
+  static final String INFO_FLAGS = "flags";
+  static final String INFO_ENTITLEMENTS_DICT = "entitlements-dict";
+  static final String INFO_UNIQUE = "unique";
+  static final String INFO_CERTIFICATES = "certificates";
 
   private final LibC libc;
   private final Security security;
@@ -54,6 +61,12 @@ final class SecCodeCheck {
 
   private CodeSignature check(CodeGuest guest, String requirement, TrustStore trust, Deque<Pointer> owned) {
     Pointer attributes = guest.attributes(cf, owned);
+    if (attributes == null) {
+      // never call with NULL: Security's SecCode::autoLocateGuest (Code.cpp) reads the count of the
+      // dictionary (a crash on NULL), and an empty one names the kernel itself, not the peer
+      return CodeSignature.invalid(SignatureFormat.MACHO,
+          "cannot build the guest attributes that name the peer to Security.framework");
+    }
     PointerByReference codeRef = new PointerByReference();
     int status = security.SecCodeCopyGuestWithAttributes(null, attributes, 0, codeRef);
     Pointer code = own(owned, codeRef.getValue());
@@ -112,12 +125,12 @@ final class SecCodeCheck {
   }
 
   private CodeSignature describe(Pointer info, TrustStore trust, Deque<Pointer> owned) {
-    Optional<String> identifier = cf.stringValue(cf.dictionaryValue(info, "identifier"));
-    long flags = cf.numberValue(cf.dictionaryValue(info, "flags")).orElse(0);
-    List<String> entitlements = cf.trueKeys(cf.dictionaryValue(info, "entitlements-dict"));
-    Optional<byte[]> cdhash = cf.dataValue(cf.dictionaryValue(info, "unique"));
+    Optional<String> identifier = cf.stringValue(cf.dictionaryValue(info, INFO_IDENTIFIER));
+    long flags = cf.numberValue(cf.dictionaryValue(info, INFO_FLAGS)).orElse(0);
+    List<String> entitlements = cf.trueKeys(cf.dictionaryValue(info, INFO_ENTITLEMENTS_DICT));
+    Optional<byte[]> cdhash = cf.dataValue(cf.dictionaryValue(info, INFO_UNIQUE));
     List<X509Certificate> certificates = new ArrayList<>();
-    for (Pointer certificate : cf.arrayValues(cf.dictionaryValue(info, "certificates"))) {
+    for (Pointer certificate : cf.arrayValues(cf.dictionaryValue(info, INFO_CERTIFICATES))) {
       Pointer der = own(owned, security.SecCertificateCopyData(certificate));
       Optional<byte[]> bytes = cf.dataValue(der);
       if (bytes.isEmpty()) {

@@ -115,6 +115,16 @@ class MacPeerBackendTest {
       return path.length;
     }).when(libc).proc_pidpath(eq(PID), any(byte[].class), anyInt());
     doAnswer(inv -> {
+      // the kernel answers only for the exec the token names (libproc.c: PIF_COMPARE_IDVERSION)
+      ByteBuffer token = ByteBuffer.wrap((byte[]) inv.getArgument(0)).order(ByteOrder.LITTLE_ENDIAN);
+      if (token.getInt(20) != PID) {
+        throw new com.sun.jna.LastErrorException(3);
+      }
+      byte[] path = "/Applications/Client.app/Contents/MacOS/client".getBytes(StandardCharsets.UTF_8);
+      System.arraycopy(path, 0, (byte[]) inv.getArgument(1), 0, path.length);
+      return path.length;
+    }).when(libc).proc_pidpath_audittoken(any(byte[].class), any(byte[].class), eq(LibC.PROC_PIDPATHINFO_MAXSIZE));
+    doAnswer(inv -> {
       ByteBuffer.wrap((byte[]) inv.getArgument(2)).order(ByteOrder.LITTLE_ENDIAN).putInt(0, csFlags);
       return 0;
     }).when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_STATUS), any(byte[].class), eq(4L), any(byte[].class));
@@ -238,6 +248,9 @@ class MacPeerBackendTest {
     assertEquals(32, data.getValue().length);
     assertEquals(PID, ByteBuffer.wrap(data.getValue()).order(ByteOrder.LITTLE_ENDIAN).getInt(20));
     verify(cf).createString("audit");
+    // the path, too, comes from the exec the token names, never from the bare pid
+    verify(libc).proc_pidpath_audittoken(any(byte[].class), any(byte[].class), anyInt());
+    verify(libc, never()).proc_pidpath(anyInt(), any(byte[].class), anyInt());
   }
 
   @Test
@@ -304,6 +317,17 @@ class MacPeerBackendTest {
     CodeSignature sig = check(null, TrustStore.empty());
     assertEquals(SignatureStatus.INVALID, sig.status());
     assertTrue(sig.reasons().get(0).contains("OSStatus -67065"));
+  }
+
+  @Test
+  void guestAttributesThatCannotBeBuiltAreNeverPassedAsNull() throws Exception {
+    // NULL attributes make Security.framework read the count of a NULL dictionary, and an empty
+    // dictionary names the kernel (Code.cpp SecCode::autoLocateGuest): either way, never ask
+    org.mockito.Mockito.doReturn(null).when(cf).createDictionary(any(), any());
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status());
+    assertTrue(sig.reasons().get(0).contains("guest attributes"), sig.toString());
+    verify(security, never()).SecCodeCopyGuestWithAttributes(any(), any(), anyInt(), any());
   }
 
   @Test
