@@ -18,6 +18,15 @@ public final class Interpreters {
           + "|cscript|mshta|java|javaw|jshell|jrunscript|groovy|scala|kotlin|Rscript|R|guile|sbcl|irb|gdb|lldb)"
           + "(?:[0-9]+(?:\\.[0-9]+)*)?(?:-[0-9.]+)?(?:\\.exe)?",
       Pattern.CASE_INSENSITIVE);
+  /**
+   * The dynamic loader run as a program ({@code /lib64/ld-linux-x86-64.so.2 ./anything}) loads and
+   * runs whatever file it is given, while the process's executable is the loader itself. musl's
+   * loader, {@code qemu-user} and {@code valgrind} likewise run code that their signature does not
+   * cover.
+   */
+  private static final Pattern LOADER = Pattern.compile(
+      "ld(?:-linux(?:-[a-z0-9_-]+)?|-musl-[a-z0-9_]+)?\\.so(?:\\.[0-9]+)*|ld\\.so|valgrind(?:\\.bin)?|qemu-[a-z0-9_]+",
+      Pattern.CASE_INSENSITIVE);
 
   private Interpreters() {}
 
@@ -38,6 +47,9 @@ public final class Interpreters {
     Matcher m = NAME.matcher(name);
     if (m.matches()) {
       return Optional.of(m.group(1).toLowerCase(Locale.ROOT));
+    }
+    if (LOADER.matcher(name).matches()) {
+      return Optional.of(name.startsWith("ld") ? "ld.so" : name.toLowerCase(Locale.ROOT).replaceFirst("\\.bin$", ""));
     }
     return Optional.empty();
   }

@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -158,23 +159,41 @@ public final class PeerVerifier implements AutoCloseable {
     if (cached != null) {
       return CompletableFuture.completedFuture(conclude(process, cached));
     }
+    return verifyAndConclude(process, key, work, true);
+  }
+
+  /**
+   * Verifies the executable (once per file: concurrent callers share one verification) and
+   * concludes. A shared verification can fail for a reason of another peer's (it exited while its
+   * /proc/PID/exe was being read); a peer that only joined it gets one attempt of its own.
+   */
+  private CompletableFuture<PeerSession> verifyAndConclude(PeerProcess process, FileIdentity key, Executor work,
+      boolean mayRetry) {
+    AtomicBoolean ranHere = new AtomicBoolean();
     CompletableFuture<VerifiedExecutable> pending;
     try {
-      pending = cache.get(key, () -> CompletableFuture.supplyAsync(() -> verifyExecutable(process), work));
+      pending = cache.get(key, () -> {
+        ranHere.set(true);
+        return CompletableFuture.supplyAsync(() -> verifyExecutable(process), work);
+      });
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
     }
     return pending.handle((verified, error) -> {
       if (error == null) {
-        return conclude(process, verified);
+        return CompletableFuture.completedFuture(conclude(process, verified));
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       if (cause instanceof RejectedExecutionException) {
-        return denyAndClose(process, "busy: too many verifications pending");
+        return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
       }
-      return denyAndClose(process, "cannot read the peer's executable " + process.executable().path() + ": "
-          + (cause instanceof UncheckedIOException u ? u.getCause().getMessage() : String.valueOf(cause)));
-    });
+      if (mayRetry && !ranHere.get()) {
+        return verifyAndConclude(process, key, work, false);
+      }
+      return CompletableFuture.completedFuture(denyAndClose(process, "cannot read the peer's executable "
+          + process.executable().path() + ": "
+          + (cause instanceof UncheckedIOException u ? u.getCause().getMessage() : String.valueOf(cause))));
+    }).thenCompose(f -> f);
   }
 
   private VerifiedExecutable verifyExecutable(PeerProcess process) {
@@ -299,7 +318,7 @@ public final class PeerVerifier implements AutoCloseable {
   private static PeerBackend defaultBackend() {
     Platform here = Platform.current();
     PeerBackend fallback = null;
-    for (PeerBackend b : ServiceLoader.load(PeerBackend.class, PeerVerifier.class.getClassLoader())) {
+    for (PeerBackend b : providers(PeerBackend.class)) {
       if (b.platform() == here) {
         if (b.isSupported()) {
           return b;
@@ -311,8 +330,29 @@ public final class PeerVerifier implements AutoCloseable {
   }
 
   private static List<ExecutableVerifier> loadVerifiers() {
-    List<ExecutableVerifier> out = new ArrayList<>();
-    ServiceLoader.load(ExecutableVerifier.class, PeerVerifier.class.getClassLoader()).forEach(out::add);
+    return providers(ExecutableVerifier.class);
+  }
+
+  /**
+   * Every provider that loads; a broken provider entry (stale jar, missing class) is skipped so
+   * that one bad jar on the class path cannot stop the server from starting. Skipping can only
+   * remove a way to allow a peer, never add one.
+   */
+  private static <T> List<T> providers(Class<T> type) {
+    List<T> out = new ArrayList<>();
+    java.util.Iterator<T> it = ServiceLoader.load(type, PeerVerifier.class.getClassLoader()).iterator();
+    for (int errors = 0; errors < 64; ) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        out.add(it.next());
+      } catch (java.util.ServiceConfigurationError | LinkageError e) {
+        errors++;
+        System.getLogger(PeerVerifier.class.getName()).log(System.Logger.Level.WARNING,
+            "peerid: skipping a " + type.getSimpleName() + " provider that does not load: " + e);
+      }
+    }
     return out;
   }
 

@@ -53,7 +53,11 @@ import java.util.Objects;
  *       a trusted, unrevoked entry vouches for it. {@code signed by "N"} also requires that one of
  *       the signers is vouched for by the trust entry named N.
  *   <li>Signer facts ({@code team}, {@code identifier}, {@code certificate}, {@code anchor},
- *       {@code hardened}, {@code entitlement}) hold only for a valid signature, and only where
+ *       {@code hardened}, {@code entitlement}) hold only for a valid signature — or for an Apple
+ *       code signature whose chain verified up to Apple's pinned root, which vouches for the Team ID
+ *       in the certificates it issues, so {@code anchor apple generic and team = "X"} works with an
+ *       empty trust store as in Apple's requirement language (such a signature is still not
+ *       {@code signed}) — and only where
  *       the format carries them: {@code team} on an IMA signature by a bare key is false, and its
  *       reason says why. They read the primary signer. {@code certificate leaf} is certificate 0
  *       of its chain, {@code root} the last one; a subject field matches when any of its values

@@ -64,7 +64,7 @@ final class SecureDefaults {
           + " add 'injected' to the policy to allow injected libraries");
     }
     CodeSignature signature = identity.signature();
-    if (signature.format() == SignatureFormat.MACHO && signature.isValid()) {
+    if (signature.format() == SignatureFormat.MACHO && SignatureFacts.signerFactsCount(signature)) {
       if ("false".equals(signature.attribute("hardenedRuntime").orElse(null)) && !hardened) {
         reasons.add("the peer's code signature does not enable the hardened runtime, so code can be injected"
             + " into it; mention 'hardened' in the policy to decide on the hardened runtime yourself"

@@ -7,6 +7,20 @@ final class SignatureFacts {
   private SignatureFacts() {}
 
   /**
+   * True when the signer's facts (team, identifier, certificate fields, anchor, entitlements)
+   * can be believed: the signature is VALID, or it is an Apple code signature whose chain was
+   * verified up to Apple's pinned root (attribute {@code appleAnchor}) and only lacks a
+   * trust-store entry. Apple vets the certificates it issues, so their Team ID means what it
+   * says; that is what makes {@code anchor apple generic and team = "X"} work with an empty
+   * trust store, as Apple's own requirement language does. {@code signed} still needs VALID.
+   */
+  static boolean signerFactsCount(CodeSignature signature) {
+    return signature.isValid()
+        || (signature.status() == SignatureStatus.UNTRUSTED && signature.format() == SignatureFormat.MACHO
+            && signature.attribute("appleAnchor").isPresent());
+  }
+
+  /**
    * Why a signature that is not {@link SignatureStatus#VALID} does not count, naming the signer
    * and including the verifier's own reasons; for a valid one, a short summary.
    */

@@ -12,18 +12,19 @@ import javax.naming.InvalidNameException;
 /**
  * Predicates on the code signature and its signer. Every fact a signature carries (trust name,
  * team, identifier, certificates, Apple anchor, hardened runtime, entitlements) counts only when
- * the signature is {@link SignatureStatus#VALID}: an untrusted or broken signature can claim anything.
+ * the signature is {@link SignatureStatus#VALID} (or verified up to Apple's pinned root, see
+ * {@link SignatureFacts#signerFactsCount}): an untrusted or broken signature can claim anything.
  */
 final class SignaturePredicates {
   private SignaturePredicates() {}
 
   /** The failure of {@code clause} when the signature is not valid, or empty when it is. */
   static Optional<PolicyOutcome> unlessValid(String clause, CodeSignature signature) {
-    if (signature.isValid()) {
+    if (SignatureFacts.signerFactsCount(signature)) {
       return Optional.empty();
     }
     return Optional.of(PolicyOutcome.fails(clause + " does not hold: " + SignatureFacts.status(signature)
-        + "; signer facts count only for a valid signature"));
+        + "; signer facts count only for a valid signature (or one verified up to Apple's root)"));
   }
 
   /** {@code signed}. */

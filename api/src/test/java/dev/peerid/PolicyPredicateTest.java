@@ -224,13 +224,39 @@ class PolicyPredicateTest {
     @Test
     void signerFactsNeedAValidSignature() {
       CodeSignature untrusted = CodeSignature.builder(SignatureFormat.MACHO, SignatureStatus.UNTRUSTED)
-          .signer(apple).attribute("appleAnchor", "apple-generic").attribute("hardenedRuntime", "true")
+          .signer(apple).attribute("hardenedRuntime", "true")
           .attribute("entitlements", "com.apple.security.app-sandbox").reason("not trusted").build();
       PeerIdentity p = mac(untrusted);
       for (String clause : new String[] {"team = \"TEAM123456\"", "identifier = \"com.vendor.client\"",
           "anchor apple generic", "hardened", "entitlement \"com.apple.security.app-sandbox\""}) {
         reasonContains(denied(clause, p), "signature is untrusted", "signer facts count only for a valid signature");
       }
+    }
+
+    @Test
+    void appleRootVouchesForSignerFactsButNotForSigned() {
+      CodeSignature appleOnly = CodeSignature.builder(SignatureFormat.MACHO, SignatureStatus.UNTRUSTED)
+          .signer(apple).attribute("appleAnchor", "apple-generic").attribute("hardenedRuntime", "true")
+          .attribute("entitlements", "com.apple.security.app-sandbox").reason("not in the trust store").build();
+      PeerIdentity p = mac(appleOnly);
+      allowed("anchor apple generic and team = \"TEAM123456\" and identifier = \"com.vendor.client\"", p);
+      allowed("hardened and entitlement \"com.apple.security.app-sandbox\"", p);
+      reasonContains(denied("signed", p), "signature is untrusted");
+      reasonContains(denied("anchor apple generic and team = \"OTHERTEAM1\"", p), "OTHERTEAM1");
+
+      CodeSignature broken = appleOnly.toBuilder().status(SignatureStatus.INVALID).build();
+      reasonContains(denied("anchor apple generic", mac(broken)), "signature is invalid");
+      CodeSignature imaWithAttribute = CodeSignature.builder(SignatureFormat.IMA, SignatureStatus.UNTRUSTED)
+          .signer(apple).attribute("appleAnchor", "apple-generic").reason("not trusted").build();
+      denied("anchor apple generic", mac(imaWithAttribute));
+    }
+
+    @Test
+    void appleVouchedSignatureStillGetsTheHardenedRuntimeDefault() {
+      CodeSignature soft = CodeSignature.builder(SignatureFormat.MACHO, SignatureStatus.UNTRUSTED)
+          .signer(apple).attribute("appleAnchor", "apple-generic").attribute("hardenedRuntime", "false")
+          .reason("not in the trust store").build();
+      reasonContains(denied("anchor apple generic", mac(soft)), "hardened runtime");
     }
 
     @Test

@@ -99,7 +99,7 @@ class ProcFsTest {
   @Test
   void nameDatabaseParsesPasswdAndGroupLines(@TempDir Path dir) throws IOException {
     Map<Long, String> names = NameDatabase.parse("root:x:0:0:root:/root:/bin/bash\n# comment\n"
-        + "+nis\nbroken\nbad:x:notanumber:0\nalice:x:1000:1000::/home/alice:/bin/sh\ntwin:x:1000:1\n:x:5:5\n");
+        + "+nis\nbroken\nbad:x:notanumber:0\nalice:x:1000:1000::/srv/alice:/bin/sh\ntwin:x:1000:1\n:x:5:5\n");
     assertEquals(Map.of(0L, "root", 1000L, "alice"), names);
     Path passwd = dir.resolve("passwd");
     Files.writeString(passwd, "bob:x:42:42::/:/bin/false\n");

@@ -14,11 +14,11 @@ import java.nio.file.StandardCopyOption;
  * curl, one signed with {@code evmctl ima_sign} (into security.ima when this user may write it,
  * else the {@code FILE.sig} sidecar).
  */
-final class SignedClients {
-  final Path key;
-  final Path certificate;
-  final Path signedCurl;
-  final Path unsignedCurl;
+public final class SignedClients {
+  public final Path key;
+  public final Path certificate;
+  public final Path signedCurl;
+  public final Path unsignedCurl;
 
   private SignedClients(Path key, Path certificate, Path signedCurl, Path unsignedCurl) {
     this.key = key;
@@ -27,7 +27,7 @@ final class SignedClients {
     this.unsignedCurl = unsignedCurl;
   }
 
-  static SignedClients make(Path dir) throws IOException, InterruptedException {
+  public static SignedClients make(Path dir) throws IOException, InterruptedException {
     Path openssl = Tools.tool("openssl");
     Path evmctl = Tools.tool("evmctl");
     Path curl = Tools.tool("curl");
@@ -46,7 +46,7 @@ final class SignedClients {
     return new SignedClients(key, der, signed, unsigned);
   }
 
-  static void sign(Path evmctl, Path key, Path file) throws IOException, InterruptedException {
+  public static void sign(Path evmctl, Path key, Path file) throws IOException, InterruptedException {
     try {
       run(cmd(evmctl, "ima_sign", "-k", key, "-a", "sha256", file));
     } catch (AssertionError noXattrPermission) {
@@ -54,7 +54,7 @@ final class SignedClients {
     }
   }
 
-  TrustStore trustStore() throws Exception {
+  public TrustStore trustStore() throws Exception {
     return TrustStore.builder().trust("vendor", certificate).build();
   }
 }

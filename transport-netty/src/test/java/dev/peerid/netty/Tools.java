@@ -18,14 +18,14 @@ import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
 /** External tools and team prerequisites: skipped when missing, a failure under CI=true. */
-final class Tools {
+public final class Tools {
   private Tools() {}
 
-  static boolean ci() {
+  public static boolean ci() {
     return "true".equals(System.getenv("CI"));
   }
 
-  static void require(boolean present, String what) {
+  public static void require(boolean present, String what) {
     if (ci() && !present) {
       fail(what + " is required under CI=true");
     }
@@ -33,13 +33,13 @@ final class Tools {
   }
 
   /** The tool's absolute path on PATH; skips (or fails under CI) when absent. */
-  static Path tool(String name) {
+  public static Path tool(String name) {
     Path found = find(name);
     require(found != null, "the tool '" + name + "'");
     return found;
   }
 
-  static Path find(String name) {
+  public static Path find(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
@@ -50,7 +50,7 @@ final class Tools {
   }
 
   /** The policy language. */
-  static void requirePolicy() {
+  public static void requirePolicy() {
     boolean policy;
     try {
       Policy.parse("signed");
@@ -62,7 +62,7 @@ final class Tools {
   }
 
   /** The Linux backend and the policy language, written by other work in progress. */
-  static void requireBackendAndPolicy() {
+  public static void requireBackendAndPolicy() {
     boolean backend = false;
     try {
       for (PeerBackend b : ServiceLoader.load(PeerBackend.class)) {
@@ -83,7 +83,7 @@ final class Tools {
   }
 
   /** Runs a command to completion; fails the test with its output when it exits non-zero. */
-  static String run(List<String> command) throws IOException, InterruptedException {
+  public static String run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -97,7 +97,7 @@ final class Tools {
     return text;
   }
 
-  static List<String> cmd(Object... parts) {
+  public static List<String> cmd(Object... parts) {
     List<String> out = new ArrayList<>();
     for (Object o : parts) {
       out.add(o.toString());
@@ -106,7 +106,7 @@ final class Tools {
   }
 
   /** Open file descriptors of this JVM. */
-  static int openFds() throws IOException {
+  public static int openFds() throws IOException {
     try (var s = Files.list(Path.of("/proc/self/fd"))) {
       return (int) s.count();
     }

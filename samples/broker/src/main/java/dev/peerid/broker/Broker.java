@@ -3,6 +3,7 @@ package dev.peerid.broker;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
+import dev.peerid.VerdictJson;
 import dev.peerid.netty.DenialResponder;
 import dev.peerid.netty.PeerAuthentication;
 import dev.peerid.netty.PeerAuthenticationEvent;
@@ -161,7 +162,7 @@ final class Broker implements AutoCloseable {
   }
 
   private static String refusal(PeerAuthenticationEvent e) {
-    String body = Json.write(BrokerHandler.error("peer denied", e.reasons())) + "\n";
+    String body = VerdictJson.write(BrokerHandler.error("peer denied", e.reasons())) + "\n";
     return "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: "
         + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body;
   }

@@ -4,6 +4,7 @@ import dev.peerid.PeerIdentity;
 import dev.peerid.PeerVerificationException;
 import dev.peerid.Policy;
 import dev.peerid.Verdict;
+import dev.peerid.VerdictJson;
 import dev.peerid.netty.PeerAuthenticationEvent;
 import dev.peerid.netty.PeerAuthenticationHandler;
 import io.netty.buffer.Unpooled;
@@ -77,7 +78,7 @@ final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       }
     }
     if (path.equals("/whoami") && method.equals(HttpMethod.GET)) {
-      respond(ctx, req, HttpResponseStatus.OK, IdentityJson.of(connectionVerdict), false);
+      respond(ctx, req, HttpResponseStatus.OK, VerdictJson.toMap(connectionVerdict, null), false);
     } else if (path.startsWith(TOPICS)) {
       topic(ctx, req, peer, path.substring(TOPICS.length()));
     } else {
@@ -130,7 +131,7 @@ final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status,
       Map<String, Object> body, boolean close) {
-    byte[] bytes = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = (VerdictJson.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);

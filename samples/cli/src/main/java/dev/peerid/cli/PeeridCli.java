@@ -7,6 +7,7 @@ import dev.peerid.PolicyParseException;
 import dev.peerid.TrustStore;
 import dev.peerid.TrustStoreException;
 import dev.peerid.Verdict;
+import dev.peerid.VerdictJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -147,7 +148,7 @@ public final class PeeridCli {
 
   private void print(CliOptions options, String input, Long pid, Verdict verdict) {
     if (options.json()) {
-      out.println(Json.write(Report.toMap(input, pid, verdict)));
+      out.println(VerdictJson.write(Report.toMap(input, pid, verdict)));
     } else {
       out.print(Report.toText(input, pid, verdict));
     }

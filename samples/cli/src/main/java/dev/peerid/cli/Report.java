@@ -1,9 +1,8 @@
 package dev.peerid.cli;
 
-import dev.peerid.CodeSignature;
 import dev.peerid.PeerIdentity;
-import dev.peerid.Signer;
 import dev.peerid.Verdict;
+import dev.peerid.VerdictJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,41 +13,21 @@ final class Report {
   private Report() {}
 
   /**
-   * The JSON object: path, pid (inspect only), format, status, signer, digest, decision, reasons.
+   * The JSON object of {@link VerdictJson}: path, pid (inspect only), format, status, signer,
+   * digest, decision, reasons.
    *
    * @param path the input as the user named it, used when the identity could not be established
    * @param pid  the pid for inspect, or null for verify
    */
   static Map<String, Object> toMap(String path, Long pid, Verdict verdict) {
+    Map<String, Object> fields = VerdictJson.toMap(verdict, path);
     Map<String, Object> m = new LinkedHashMap<>();
-    PeerIdentity id = verdict.identity().orElse(null);
-    m.put("path", id != null ? id.executable().path() : path);
+    m.put("path", fields.remove("path"));
+    fields.remove("pid");
     if (pid != null) {
       m.put("pid", pid);
     }
-    CodeSignature sig = id != null ? id.signature() : null;
-    m.put("format", sig != null ? sig.format().id() : "none");
-    m.put("status", sig != null ? sig.status().id() : "unknown");
-    m.put("signer", sig == null ? null : sig.signer().map(Report::signer).orElse(null));
-    m.put("digest", sig == null ? null : sig.digest().map(d -> {
-      Map<String, Object> dm = new LinkedHashMap<>();
-      dm.put("algorithm", d.algorithm().toLowerCase(java.util.Locale.ROOT).replaceFirst("^sha-", "sha"));
-      dm.put("hex", d.hex());
-      return (Object) dm;
-    }).orElse(null));
-    m.put("decision", verdict.isAllowed() ? "allow" : "deny");
-    m.put("reasons", new ArrayList<>(verdict.reasons()));
-    return m;
-  }
-
-  private static Map<String, Object> signer(Signer s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("keyId", s.keyId().orElse(null));
-    s.subject().ifPresent(v -> m.put("subject", v));
-    s.sha256().ifPresent(v -> m.put("sha256", v));
-    s.trustName().ifPresent(v -> m.put("trustName", v));
-    s.teamId().ifPresent(v -> m.put("teamId", v));
-    s.identifier().ifPresent(v -> m.put("identifier", v));
+    m.putAll(fields);
     return m;
   }
 

@@ -188,4 +188,32 @@ class PeeridCliIT {
     Tools.Result gone = Tools.peerid(dir, "inspect", "--json", "999999999");
     assertEquals(2, gone.status(), gone.out() + gone.err());
   }
+  private static final Path DEBIAN = Path.of("..", "..", "windows", "src", "test", "resources", "dev", "peerid",
+      "windows", "authenticode", "debian");
+
+  @Test
+  void verifyDetectsAuthenticodeFromTheBytesWithTheSameFields() throws Exception {
+    Path efi = DEBIAN.resolve("fbx64.efi.signed").toAbsolutePath();
+    Path signer = DEBIAN.resolve("debian-secure-boot-signer-2022-shim.pem").toAbsolutePath();
+    Tools.Result trusted = Tools.peerid(dir, "verify", "--trust", "debian=" + signer, "--json", efi.toString());
+    assertEquals(0, trusted.status(), trusted.out() + trusted.err());
+    String line = trusted.out().strip();
+    assertTrue(line.contains("\"format\":\"authenticode\""), line);
+    assertTrue(line.contains("\"status\":\"valid\""), line);
+    assertTrue(line.contains("\"subject\":\"CN=Debian Secure Boot Signer 2022 - shim\""), line);
+    assertTrue(line.matches(".*\"sha256\":\"[0-9a-f]{64}\".*"), line);
+    assertTrue(line.contains("\"trustName\":\"debian\""), line);
+
+    Tools.Result untrusted = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", efi.toString());
+    assertEquals(1, untrusted.status(), untrusted.out() + untrusted.err());
+    assertTrue(untrusted.out().contains("\"status\":\"untrusted\""), untrusted.out());
+
+    Path tampered = dir.resolve("tampered.efi");
+    byte[] bytes = Files.readAllBytes(efi);
+    bytes[0x400] ^= 0x01;
+    Files.write(tampered, bytes);
+    Tools.Result bad = Tools.peerid(dir, "verify", "--trust", signer.toString(), "--json", tampered.toString());
+    assertEquals(1, bad.status(), bad.out() + bad.err());
+    assertTrue(bad.out().contains("\"status\":\"invalid\""), bad.out());
+  }
 }
