@@ -117,11 +117,7 @@ public final class PeerAuthentication {
 
   /** Options with secure defaults; every loosening is a named call. */
   public static final class Builder {
-    // the value refers to its key, so an entry lives as long as the class: one small object per
-  // verifier, and verifiers are built once per server
-  private static final Map<PeerVerifier, PeerAuthentication> DEFAULTS = new WeakHashMap<>();
-
-  private final PeerVerifier verifier;
+    private final PeerVerifier verifier;
     private int maxPending = 256;
     private Duration timeout = Duration.ofSeconds(5);
     private Predicate<Object> revalidateWhen;
