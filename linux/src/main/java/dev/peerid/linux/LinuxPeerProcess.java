@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,8 +66,9 @@ final class LinuxPeerProcess implements PeerProcess {
       throws PeerIdentificationException {
     boolean done = false;
     try {
-      String path = proc.exePath(pid);
-      FileIdentity identity = proc.exeIdentity(pid);
+      ProcFs.Exe exe = proc.exeSnapshot(pid);
+      String path = exe.path();
+      FileIdentity identity = exe.identity();
       ProcFs.Status status = proc.status(pid);
       Credentials c = credentials != null ? credentials : new Credentials(status.euid(), status.egid(), status.groups());
       RiskFacts risks = new RiskFacts(Optional.empty(), status.tracerPid() != 0,
@@ -128,34 +130,45 @@ final class LinuxPeerProcess implements PeerProcess {
   @Override
   public VerifiedExecutable verifyExecutable(VerificationContext context) throws IOException {
     ensureOpen();
-    requireSameFile("before verification");
-    ExecutableFile file = new ExecutableFile(proc.exe(pid), executable.path());
-    VerifiedExecutable verified = env.imaVerifier().isPresent()
-        ? env.imaVerifier().get().verify(file, context)
-        : VerifiedExecutable.of(CodeSignature.unsigned(SignatureFormat.NONE,
-            "no IMA verifier is on the class path, so the signature of " + executable.path() + " was not checked"));
-    Optional<String> interpreter = verified.interpreter();
-    if (interpreter.isEmpty()) {
-      interpreter = Interpreters.byPath(executable.path());
-    }
-    if (interpreter.isEmpty()) {
-      Optional<Digest> known = verified.sha256().isPresent() ? verified.sha256() : verified.signature().digest();
-      interpreter = env.interpreters().match(proc.exe(pid), executable.identity(), known);
-    }
-    // a file that changed while it was read must not be cached under the identity seen at attach
-    requireSameFile("during verification");
-    return new VerifiedExecutable(verified.signature(), interpreter, verified.sha256());
-  }
-
-  private void requireSameFile(String when) throws IOException {
-    FileIdentity now;
+    // Open the magic link once and read everything (identity, path, bytes, xattr) through our own
+    // descriptor: /proc/self/fd/N names that one open file even if the peer execs another program
+    // meanwhile. Two separate lookups of /proc/<pid>/exe could land on different programs of an
+    // exec loop and bind one file's verdict to the other's identity in the cache.
+    int fd;
     try {
-      now = proc.exeIdentity(pid);
+      fd = proc.openExe(pid);
     } catch (NoSuchFileException e) {
-      throw new IOException("process " + pid + " exited " + when, e);
+      throw new IOException("process " + pid + " exited before verification", e);
     }
-    if (!now.equals(executable.identity())) {
-      throw new IOException("the executable of process " + pid + " (" + executable.path() + ") changed " + when);
+    try {
+      Path held = ProcFs.heldFile(fd);
+      FileIdentity identity = ProcFs.identity(held);
+      String path = Files.readSymbolicLink(held).toString();
+      if (!identity.equals(executable.identity()) || !path.equals(executable.path())) {
+        throw new IOException("the executable of process " + pid + " (" + executable.path()
+            + ") changed before verification (now " + path + ")");
+      }
+      ExecutableFile file = new ExecutableFile(held, path);
+      VerifiedExecutable verified = env.imaVerifier().isPresent()
+          ? env.imaVerifier().get().verify(file, context)
+          : VerifiedExecutable.of(CodeSignature.unsigned(SignatureFormat.NONE,
+              "no IMA verifier is on the class path, so the signature of " + path + " was not checked"));
+      Optional<String> interpreter = verified.interpreter();
+      if (interpreter.isEmpty()) {
+        interpreter = Interpreters.byPath(path);
+      }
+      if (interpreter.isEmpty()) {
+        Optional<Digest> known = verified.sha256().isPresent() ? verified.sha256() : verified.signature().digest();
+        interpreter = env.interpreters().match(held, identity, known);
+      }
+      // the inode cannot be swapped under our descriptor, but its content or xattr can change while
+      // it is read (a file not being executed is writable): such a result must not be cached
+      if (!ProcFs.identity(held).equals(identity)) {
+        throw new IOException("the executable of process " + pid + " (" + path + ") changed during verification");
+      }
+      return new VerifiedExecutable(verified.signature(), interpreter, verified.sha256());
+    } finally {
+      libc.close(fd);
     }
   }
 

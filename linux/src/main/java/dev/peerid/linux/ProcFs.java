@@ -71,33 +71,69 @@ final class ProcFs {
     return root.resolve(Long.toString(pid)).resolve("exe");
   }
 
-  /** The path the kernel reports for the executable (ends in " (deleted)" when unlinked). */
-  String exePath(long pid) throws IOException {
-    byte[] buf = BUFFER.get();
-    int n;
+  /** Opens the running executable read-only; the descriptor names that inode until closed. */
+  int openExe(long pid) throws IOException {
+    return open(pid, "exe", EXE);
+  }
+
+  /** The path through which this process reads a file it holds open as {@code fd}. */
+  static Path heldFile(int fd) {
+    return Path.of("/proc/self/fd/" + fd);
+  }
+
+  /** The path (ends in " (deleted)" when unlinked) and identity of one executable file. */
+  record Exe(String path, FileIdentity identity) {}
+
+  /**
+   * The path and identity of the running executable, both read through one descriptor of it, so
+   * they describe the same file even if the process execs another program meanwhile (two lookups
+   * of /proc/PID/exe could each land on a different program of an exec loop).
+   */
+  Exe exeSnapshot(long pid) throws IOException {
+    int fd = openExe(pid);
     try {
-      n = libc.readlink(path(pid, EXE), buf);
-    } catch (LinuxLibc.ErrnoException e) {
-      throw failure(pid, "exe", e);
+      byte[] held = heldPathBytes(fd);
+      return new Exe(readLink(pid, held, heldFile(fd)), stat(pid, held, heldFile(fd)));
+    } finally {
+      libc.close(fd);
     }
-    if (n < 0 || n >= buf.length) {
-      return Files.readSymbolicLink(exe(pid)).toString(); // may have been cut: let the JDK size it
-    }
-    return new String(buf, 0, n, FILE_NAMES);
   }
 
   /** The identity of the running inode: stat() follows the magic link to it. */
   FileIdentity exeIdentity(long pid) throws IOException {
+    return stat(pid, path(pid, EXE), exe(pid));
+  }
+
+  private String readLink(long pid, byte[] link, Path jdkLink) throws IOException {
+    byte[] buf = BUFFER.get();
+    int n;
     try {
-      return libc.stat(path(pid, EXE));
+      n = libc.readlink(link, buf);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, "exe", e);
+    }
+    if (n < 0 || n >= buf.length) {
+      return Files.readSymbolicLink(jdkLink).toString(); // may have been cut: let the JDK size it
+    }
+    return new String(buf, 0, n, FILE_NAMES);
+  }
+
+  private FileIdentity stat(long pid, byte[] file, Path jdkFile) throws IOException {
+    try {
+      return libc.stat(file);
     } catch (LinuxLibc.ErrnoException e) {
       if (e.errno() == LinuxLibc.ENOSYS || e.errno() == LinuxLibc.EPERM) {
         // no statx in this C library, or a seccomp filter (older container runtimes) refuses it:
         // the JDK's stat gives the same identity, or the precise error
-        return identity(exe(pid));
+        return identity(jdkFile);
       }
       throw failure(pid, "exe", e);
     }
+  }
+
+  private static byte[] heldPathBytes(int fd) {
+    byte[] name = ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
+    return java.util.Arrays.copyOf(name, name.length + 1);
   }
 
   static FileIdentity identity(Path file) throws IOException {

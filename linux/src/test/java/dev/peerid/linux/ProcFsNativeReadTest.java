@@ -104,7 +104,7 @@ class ProcFsNativeReadTest {
   void failuresAreTheExceptionsTheCallersTellApart(@TempDir Path root) throws IOException {
     ProcFs proc = new ProcFs(root);
     assertThrows(NoSuchFileException.class, () -> proc.status(99));
-    assertThrows(NoSuchFileException.class, () -> proc.exePath(99));
+    assertThrows(NoSuchFileException.class, () -> proc.exeSnapshot(99).path());
     assertThrows(NoSuchFileException.class, () -> proc.exeIdentity(99));
     assertThrows(NoSuchFileException.class, () -> proc.startTime(99));
     assertEquals(List.of(), proc.injectedLibraries(99));
@@ -128,7 +128,7 @@ class ProcFsNativeReadTest {
     try {
       ProcFs proc = ProcFs.system();
       Path exe = proc.exe(child.pid());
-      assertEquals(Files.readSymbolicLink(exe).toString(), proc.exePath(child.pid()));
+      assertEquals(Files.readSymbolicLink(exe).toString(), proc.exeSnapshot(child.pid()).path());
       assertEquals(ProcFs.identity(exe), proc.exeIdentity(child.pid()));
       ProcFs.Status s = proc.status(child.pid());
       assertEquals(0, s.tracerPid());

@@ -29,8 +29,8 @@ class ProcFsTest {
     assertEquals(0, status.tracerPid(), "nobody traces the test JVM");
     assertEquals(Long.parseLong(Tools.runQuietly("id", "-u")), status.euid());
     assertTrue(proc.startTime(self) > 0);
-    assertEquals(ProcessHandle.current().info().command().orElseThrow(), proc.exePath(self));
-    assertEquals(ProcFs.identity(Path.of(proc.exePath(self))), proc.exeIdentity(self));
+    assertEquals(ProcessHandle.current().info().command().orElseThrow(), proc.exeSnapshot(self).path());
+    assertEquals(ProcFs.identity(Path.of(proc.exeSnapshot(self).path())), proc.exeIdentity(self));
   }
 
   @Test
