@@ -23,7 +23,8 @@ final class AttackKit {
 
   /**
    * The vendor's client: connects to argv[1], sends its greeting, waits. {@code handoff PROG ...}
-   * gives the connection (as fd 3) to PROG and stays alive. Built with {@code -DWITH_LIB} the
+   * gives the connection (as fd 3) to PROG and stays alive ({@code handoff-exit}: and exits);
+   * {@code wait} reads a line from stdin before greeting. Built with {@code -DWITH_LIB} the
    * greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
    */
   static final String CLIENT_C = """
@@ -46,10 +47,15 @@ final class AttackKit {
         a.sun_family = AF_UNIX;
         strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
         if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) { perror("connect"); return 2; }
-        if (argc > 3 && strcmp(argv[2], "handoff") == 0) {
+        if (argc > 3 && strncmp(argv[2], "handoff", 7) == 0) {
           if (fork() == 0) { dup2(s, 3); execv(argv[3], argv + 3); _exit(127); }
           close(s);
+          if (strcmp(argv[2], "handoff-exit") == 0) return 0;
           for (;;) pause();
+        }
+        if (argc > 2 && strcmp(argv[2], "wait") == 0) {
+          char line[16];
+          if (read(0, line, sizeof line) < 0) return 3;
         }
         dprintf(s, "%s\\n", vendor_greeting());
         for (;;) pause();
