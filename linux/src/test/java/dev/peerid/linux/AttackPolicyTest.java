@@ -51,7 +51,7 @@ class AttackPolicyTest {
   }
 
   @Test
-  void longestAcceptedFlatPolicyParses() {
+  void longestAcceptedFlatPolicyParses() throws Exception {
     String flat = "signed and uid >= 0 or ".repeat(2_500) + "signed";
     assertTrue(flat.length() < 64 * 1024);
     assertNotNull(Policy.parse(flat));
