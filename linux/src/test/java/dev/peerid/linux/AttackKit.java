@@ -24,7 +24,7 @@ final class AttackKit {
   /**
    * The vendor's client: connects to argv[1], sends its greeting, waits. {@code handoff PROG ...}
    * gives the connection (as fd 3) to PROG and stays alive ({@code handoff-exit}: and exits);
-   * {@code wait} reads a line from stdin before greeting. Built with {@code -DWITH_LIB} the
+   * {@code wait} reads a line from stdin before greeting; {@code thread} starts a second thread. Built with {@code -DWITH_LIB} the
    * greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
    */
   static final String CLIENT_C = """
@@ -35,6 +35,8 @@ final class AttackKit {
       #include <unistd.h>
       #include <sys/socket.h>
       #include <sys/un.h>
+      #include <pthread.h>
+      static void *idle(void *arg) { for (;;) pause(); return arg; }
       #ifdef WITH_LIB
       const char *vendor_greeting(void);
       #else
@@ -52,6 +54,10 @@ final class AttackKit {
           close(s);
           if (strcmp(argv[2], "handoff-exit") == 0) return 0;
           for (;;) pause();
+        }
+        if (argc > 2 && strcmp(argv[2], "thread") == 0) {
+          pthread_t t;
+          pthread_create(&t, NULL, idle, NULL);
         }
         if (argc > 2 && strcmp(argv[2], "wait") == 0) {
           char line[16];
