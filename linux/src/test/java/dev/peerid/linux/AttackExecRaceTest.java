@@ -60,7 +60,7 @@ class AttackExecRaceTest {
         return 1;
       }
       """;
-  private static final int ATTEMPTS = 3000;
+  private static final int ATTEMPTS = 10_000;
 
   private LivePeers live;
   private ImaTestKeys keys;
