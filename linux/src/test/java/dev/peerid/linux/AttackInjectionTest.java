@@ -168,4 +168,20 @@ class AttackInjectionTest {
     Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
     assertTrue(v.isAllowed(), v.toString());
   }
+
+  @Test
+  void ldPreloadAmongAHugeEnvironmentIsStillSeen() throws Exception {
+    Path evil = AttackKit.library(attacker, "evil.so", AttackKit.AUDIT_C);
+    Map<String, String> env = new java.util.HashMap<>();
+    for (int i = 0; i < 15; i++) {
+      env.put("PAD" + i, "x".repeat(100_000)); // 1.5 MB: near the kernel's limit of a quarter of the 8 MiB stack
+    }
+    env.put("LD_PRELOAD", evil.toString());
+    LivePeers.Peer peer = live.start(asAttacker(command(signedClient(), live.socketPath)), env);
+    AttackKit.firstLine(peer);
+    assertTrue(AttackKit.maps(peer.pid(), evil));
+    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    assertFalse(v.isAllowed(), v.toString());
+    assertTrue(String.join(" ", v.reasons()).contains("LD_PRELOAD=" + evil), v.reasons().toString());
+  }
 }
