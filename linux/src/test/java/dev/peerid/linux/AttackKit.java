@@ -1,0 +1,177 @@
+package dev.peerid.linux;
+
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.TrustStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the Attack*Test classes share: the attacker's programs (small C sources compiled with gcc
+ * at test time, so nothing binary is committed), a way to run them as an ordinary user, and the
+ * server's side (a verifier that trusts one throwaway key).
+ */
+final class AttackKit {
+  static final String POLICY = "signed by \"vendor\"";
+
+  /**
+   * The vendor's client: connects to argv[1], sends its greeting, waits. {@code handoff PROG ...}
+   * gives the connection (as fd 3) to PROG and stays alive ({@code handoff-exit}: and exits);
+   * {@code wait} reads a line from stdin before greeting; {@code thread} starts a second thread. Built with {@code -DWITH_LIB} the
+   * greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
+   */
+  static final String CLIENT_C = """
+      #define _GNU_SOURCE
+      #include <stdio.h>
+      #include <stdlib.h>
+      #include <string.h>
+      #include <unistd.h>
+      #include <sys/socket.h>
+      #include <sys/un.h>
+      #include <pthread.h>
+      static void *idle(void *arg) { for (;;) pause(); return arg; }
+      #ifdef WITH_LIB
+      const char *vendor_greeting(void);
+      #else
+      static const char *vendor_greeting(void) { return "vendor"; }
+      #endif
+      int main(int argc, char **argv) {
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a;
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
+        if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) { perror("connect"); return 2; }
+        if (argc > 3 && strncmp(argv[2], "handoff", 7) == 0) {
+          if (fork() == 0) { dup2(s, 3); execv(argv[3], argv + 3); _exit(127); }
+          close(s);
+          if (strcmp(argv[2], "handoff-exit") == 0) return 0;
+          for (;;) pause();
+        }
+        if (argc > 2 && strcmp(argv[2], "thread") == 0) {
+          pthread_t t;
+          pthread_create(&t, NULL, idle, NULL);
+        }
+        if (argc > 2 && strcmp(argv[2], "wait") == 0) {
+          char line[16];
+          if (read(0, line, sizeof line) < 0) return 3;
+        }
+        dprintf(s, "%s\\n", vendor_greeting());
+        for (;;) pause();
+      }
+      """;
+
+  /** The vendor's library. */
+  static final String LIBVENDOR_C = "const char *vendor_greeting(void) { return \"vendor\"; }\n";
+
+  /** The attacker's drop-in for it. */
+  static final String EVIL_LIBVENDOR_C = "const char *vendor_greeting(void) { return \"EVIL\"; }\n";
+
+  /** An LD_PRELOAD library that hides itself: it overwrites its own LD_PRELOAD= in the initial environment. */
+  static final String SCRUBBING_PRELOAD_C = """
+      #include <string.h>
+      extern char **environ;
+      __attribute__((constructor)) static void scrub(void) {
+        for (char **e = environ; *e; e++) {
+          if (strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+            memset(*e, 'X', strlen(*e));
+          }
+        }
+      }
+      """;
+
+  /** A minimal rtld-audit module. */
+  static final String AUDIT_C = "unsigned int la_version(unsigned int v) { return v; }\n";
+
+  private AttackKit() {}
+
+  /** The server: trusts only the test key, under the name "vendor". */
+  static PeerVerifier verifier(ImaTestKeys keys, String policy) throws Exception {
+    return PeerVerifier.builder()
+        .trustStore(TrustStore.builder().trust("vendor", keys.certPem).build())
+        .policy(Policy.parse(policy))
+        .build();
+  }
+
+  /** Compiles {@code source} with gcc into {@code dir/name} (a skip locally, a failure under CI=true without gcc). */
+  static Path compile(Path dir, String name, String source, String... flags) throws Exception {
+    Path gcc = Tools.require("gcc");
+    Path c = dir.resolve(name + ".c");
+    Files.writeString(c, source);
+    Path out = dir.resolve(name);
+    List<String> cmd = new ArrayList<>(List.of(gcc.toString(), "-O1", "-o", out.toString(), c.toString()));
+    cmd.addAll(List.of(flags));
+    Tools.run(cmd);
+    Files.delete(c);
+    return out;
+  }
+
+  /** A shared library built from {@code source}. */
+  static Path library(Path dir, String name, String source) throws Exception {
+    return compile(dir, name, source, "-shared", "-fPIC");
+  }
+
+  /**
+   * The command run as the attacker: an ordinary user (nobody) when the tests run as root, as in
+   * CI; unchanged otherwise (then the tests already run as an ordinary user).
+   */
+  static List<String> asAttacker(List<String> command) {
+    if (!isRoot()) {
+      return command;
+    }
+    Path setpriv = Tools.require("setpriv");
+    List<String> out = new ArrayList<>(List.of(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups"));
+    out.addAll(command);
+    return out;
+  }
+
+  static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** Lets the attacker (another user) connect to the server's socket and write in its directory. */
+  static void openUp(LivePeers live) throws IOException {
+    Files.setPosixFilePermissions(live.socketPath, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(live.dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+  }
+
+  /** A directory the attacker owns and controls. */
+  static Path attackerDir(LivePeers live, String name) throws IOException {
+    Path d = Files.createDirectory(live.dir.resolve(name));
+    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return d;
+  }
+
+  /** The first line the peer sent over its connection (what code actually runs there). */
+  static String firstLine(LivePeers.Peer peer) throws IOException {
+    peer.socket.setSoTimeout(20_000);
+    BufferedReader r = new BufferedReader(new InputStreamReader(peer.socket.getInputStream(), StandardCharsets.UTF_8));
+    return r.readLine();
+  }
+
+  /** True when /proc/PID/maps shows {@code file} mapped into the process. */
+  static boolean maps(long pid, Path file) throws IOException {
+    return Files.readString(Path.of("/proc", Long.toString(pid), "maps")).contains(file.toString());
+  }
+
+  static List<String> command(Object... parts) {
+    List<String> out = new ArrayList<>();
+    for (Object p : parts) {
+      out.add(p.toString());
+    }
+    return out;
+  }
+
+  static void makeReadable(Path... files) throws IOException {
+    for (Path f : files) {
+      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+}

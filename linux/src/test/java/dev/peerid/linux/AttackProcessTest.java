@@ -1,0 +1,242 @@
+package dev.peerid.linux;
+
+import static dev.peerid.linux.AttackKit.asAttacker;
+import static dev.peerid.linux.AttackKit.command;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peerid.PeerHandle;
+import dev.peerid.PeerSession;
+import dev.peerid.PeerVerifier;
+import dev.peerid.SignatureStatus;
+import dev.peerid.Verdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * Attacks on the process rather than the file: handing the verified connection to another program,
+ * a signed peer that leaves its socket to a child and exits, and a same-user process rewriting the
+ * signed peer's memory without ever being its tracer.
+ */
+@EnabledOnOs(OS.LINUX)
+@Timeout(60)
+class AttackProcessTest {
+  /**
+   * The attacker's launcher: starts the signed client (which waits for a line on stdin before it
+   * greets), overwrites the greeting in the child's memory through /proc/PID/mem (no ptrace attach,
+   * so TracerPid stays 0), then lets it go on.
+   */
+  static final String MEM_WRITER_PY = """
+      import os, re, subprocess, sys, time
+      client, sock = sys.argv[1], sys.argv[2]
+      p = subprocess.Popen([client, sock, 'wait'], stdin=subprocess.PIPE)
+      for _ in range(500):
+          if any(os.readlink('/proc/%d/fd/%s' % (p.pid, f)).startswith('socket:')
+                 for f in os.listdir('/proc/%d/fd' % p.pid)):
+              break
+          time.sleep(0.01)
+      time.sleep(0.2)
+      done = False
+      with open('/proc/%d/mem' % p.pid, 'r+b', buffering=0) as mem:
+          for line in open('/proc/%d/maps' % p.pid):
+              m = re.match(r'([0-9a-f]+)-([0-9a-f]+) r', line)
+              if not m or not line.rstrip().endswith(client):
+                  continue
+              start, end = int(m.group(1), 16), int(m.group(2), 16)
+              mem.seek(start)
+              at = mem.read(end - start).find(b'vendor\\0')
+              if at >= 0:
+                  mem.seek(start + at)
+                  mem.write(b'EVIL\\0\\0')
+                  done = True
+      print('rewrote the greeting' if done else 'greeting not found', flush=True)
+      p.stdin.write(b'go\\n'); p.stdin.flush()
+      p.wait()
+      """;
+
+  private LivePeers live;
+  private ImaTestKeys keys;
+  private PeerVerifier verifier;
+  private Path client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    live = new LivePeers();
+    AttackKit.openUp(live);
+    keys = ImaTestKeys.create(live.dir);
+    verifier = AttackKit.verifier(keys, AttackKit.POLICY);
+    Path vendor = Files.createDirectory(live.dir.resolve("vendor"));
+    client = AttackKit.compile(vendor, "client", AttackKit.CLIENT_C);
+    keys.signSidecar(client);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    verifier.close();
+    live.close();
+  }
+
+  @Disabled("ATTACK SUCCEEDS (documented open hole: socket hand-off): the signed client connects and gives the"
+      + " connection to an unsigned shell; SO_PEERCRED still names the signed client, which stays alive, so the"
+      + " shell is served as the signed peer. Narrowing: find other holders of the peer's socket (see the report)")
+  @Test
+  void connectionHandedToAnUnsignedProgramIsDenied() throws Exception {
+    Path sh = Tools.require("sh");
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "handoff", sh, "-c",
+        "echo EVIL >&3; exec sleep 120")));
+    assertEquals("EVIL", AttackKit.firstLine(peer), "the unsigned shell holds the connection");
+    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    assertFalse(v.isAllowed(), "an unsigned shell talks over the signed client's connection: " + v);
+  }
+
+  @Test
+  void signedClientThatHandsItsConnectionToAChildAndExitsIsDenied() throws Exception {
+    Path sh = Tools.require("sh");
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "handoff-exit", sh, "-c",
+        "echo EVIL >&3; exec sleep 120")));
+    assertEquals("EVIL", AttackKit.firstLine(peer));
+    assertTrue(peer.process.waitFor(20, TimeUnit.SECONDS), "the signed client exited");
+    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    assertFalse(v.isAllowed(), v.toString());
+    assertTrue(String.join(" ", v.reasons()).contains("exited"), v.reasons().toString());
+  }
+
+  @Test
+  void sessionOfAPeerThatLeftItsConnectionToAChildIsNoLongerValid() throws Exception {
+    Path sh = Tools.require("sh");
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "handoff", sh, "-c",
+        "echo EVIL >&3; exec sleep 120")));
+    AttackKit.firstLine(peer);
+    try (PeerSession session = verifier.open(PeerHandle.socket(peer.fd()))) {
+      assertTrue(session.verdict().isAllowed(), session.verdict().toString());
+      peer.kill(); // the signed parent goes; the child keeps the connection
+      assertFalse(isStillValid(session), "revalidation notices the verified process is gone");
+    }
+  }
+
+  private static boolean isStillValid(PeerSession session) {
+    try {
+      session.revalidate();
+      return true;
+    } catch (Exception e) {
+      return !e.getMessage().contains("exited");
+    }
+  }
+
+  @Disabled("ATTACK SUCCEEDS (same-user memory write, related to the documented ptrace hole but BEFORE the"
+      + " check): the attacker's launcher rewrites its signed child's memory through /proc/PID/mem without"
+      + " attaching, so TracerPid is 0 and the peer is allowed while running the attacker's data. Not closable"
+      + " from outside; see the report (Yama, PR_SET_DUMPABLE, parent check)")
+  @Test
+  void signedClientWhoseMemoryItsParentRewroteIsDenied() throws Exception {
+    Path python = Tools.python();
+    Path script = live.dir.resolve("memwriter.py");
+    Files.writeString(script, MEM_WRITER_PY);
+    AttackKit.makeReadable(script);
+    LivePeers.Peer launcher = live.start(asAttacker(command(python, script, client, live.socketPath)));
+    assertEquals("EVIL", AttackKit.firstLine(launcher), "the signed client sends what its parent wrote");
+    Verdict v = verifier.verify(PeerHandle.socket(launcher.fd()));
+    assertEquals(SignatureStatus.VALID, v.identity().orElseThrow().signature().status());
+    assertFalse(v.identity().orElseThrow().risks().traced(), "no tracer is attached");
+    assertFalse(v.isAllowed(), "the signed peer runs with memory its parent rewrote: " + v);
+  }
+
+  @Disabled("ATTACK SUCCEEDS: a debugger attached to a secondary thread of the signed client (strace -p TID) is not"
+      + " seen: only the TracerPid of /proc/PID/status (the main thread) is read, and a tracer of any thread can"
+      + " change the whole process's memory. Fix: read TracerPid of every /proc/PID/task/*/status (see the report)")
+  @Test
+  void debuggerAttachedToASecondaryThreadIsDenied() throws Exception {
+    Path strace = Tools.require("strace");
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "thread")));
+    AttackKit.firstLine(peer);
+    Path tasks = Path.of("/proc", Long.toString(peer.pid()), "task");
+    String tid = null;
+    for (int i = 0; i < 200 && tid == null; i++) {
+      try (var list = Files.list(tasks)) {
+        tid = list.map(t -> t.getFileName().toString()).filter(t -> !t.equals(Long.toString(peer.pid())))
+            .findFirst().orElse(null);
+      }
+      if (tid == null) {
+        Thread.sleep(10);
+      }
+    }
+    assertTrue(tid != null, "the client started its second thread");
+    Process tracer = new ProcessBuilder(asAttacker(command(strace, "-o", "/dev/null", "-p", tid)))
+        .redirectErrorStream(true).redirectOutput(live.dir.resolve("strace.log").toFile()).start();
+    try {
+      Path taskStatus = tasks.resolve(tid).resolve("status");
+      for (int i = 0; i < 500 && !traced(taskStatus); i++) {
+        Thread.sleep(10);
+      }
+      assertTrue(traced(taskStatus), "strace is attached to thread " + tid);
+      Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+      assertEquals(SignatureStatus.VALID, v.identity().orElseThrow().signature().status());
+      assertFalse(v.isAllowed(), "a debugger controls a thread of the signed peer: " + v);
+    } finally {
+      tracer.destroyForcibly();
+      tracer.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static boolean traced(Path status) throws java.io.IOException {
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("TracerPid:")) {
+        return !line.substring(10).trim().equals("0");
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void debuggerAttachedToTheMainThreadIsDenied() throws Exception {
+    Path strace = Tools.require("strace");
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "thread")));
+    AttackKit.firstLine(peer);
+    Process tracer = new ProcessBuilder(asAttacker(command(strace, "-o", "/dev/null", "-p", peer.pid())))
+        .redirectErrorStream(true).redirectOutput(live.dir.resolve("strace.log").toFile()).start();
+    try {
+      Path status = Path.of("/proc", Long.toString(peer.pid()), "status");
+      for (int i = 0; i < 500 && !traced(status); i++) {
+        Thread.sleep(10);
+      }
+      assertTrue(traced(status), "strace is attached");
+      Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+      assertFalse(v.isAllowed(), v.toString());
+      assertTrue(v.identity().orElseThrow().risks().traced(), v.toString());
+    } finally {
+      tracer.destroyForcibly();
+      tracer.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Disabled("ATTACK SUCCEEDS (documented open hole: exec after connect): an unsigned program connects, speaks, then"
+      + " execs the signed client keeping the connection; the server verifies the signed client. Not closable from"
+      + " /proc; documented in docs/security.md")
+  @Test
+  void unsignedProgramThatExecsTheSignedClientAfterConnectingIsDenied() throws Exception {
+    Path python = Tools.python();
+    String code = "import os,socket,sys\n"
+        + "s=socket.socket(socket.AF_UNIX)\n"
+        + "s.connect(sys.argv[2])\n"
+        + "s.sendall(b'EVIL\\n')\n"
+        + "s.set_inheritable(True)\n"
+        + "os.execv(sys.argv[1],[sys.argv[1],sys.argv[2]])\n";
+    LivePeers.Peer peer = live.start(asAttacker(command(python, "-c", code, client, live.socketPath)));
+    assertEquals("EVIL", AttackKit.firstLine(peer), "the unsigned program spoke first");
+    Path exe = Path.of("/proc", Long.toString(peer.pid()), "exe");
+    for (int i = 0; i < 500 && !Files.readSymbolicLink(exe).equals(client); i++) {
+      Thread.sleep(10);
+    }
+    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    assertFalse(v.isAllowed(), "the connection was opened and used by an unsigned program: " + v);
+  }
+}
