@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -80,11 +79,6 @@ class AttackExecRaceTest {
     live.close();
   }
 
-  @Disabled("ATTACK SUCCEEDS (a race, won within a few hundred attempts here): /proc/PID/exe is stat'ed before and"
-      + " after verification but opened separately for hashing, so the bytes of another program the same pid ran"
-      + " in between are verified, and the VALID result is cached under the unsigned file's identity. Needs a"
-      + " trusted-signed program that execs an attacker-chosen one (env, a launcher). Fix: open /proc/PID/exe"
-      + " once, fstat that descriptor and read the xattr and bytes from it (see the redteam report)")
   @Test
   void execLoopDoesNotGetTheUnsignedProgramAllowed() throws Exception {
     Path attacker = AttackKit.attackerDir(live, "attacker");

@@ -71,9 +71,6 @@ class AttackLoaderTest {
     return copy;
   }
 
-  @Disabled("ATTACK SUCCEEDS: a signed dynamic loader run as a program ('ld-linux-x86-64.so.2 ./unsigned') is the"
-      + " peer's executable, verifies VALID, and runs the attacker's unsigned program; ld.so is not treated as an"
-      + " interpreter. Fix: add the loaders to Interpreters/KnownInterpreters (see the redteam report)")
   @Test
   void signedDynamicLoaderRunningAnUnsignedProgramIsDenied() throws Exception {
     Path ldso = signedCopy(loader(), loader().getFileName().toString());
