@@ -68,6 +68,26 @@ class AttackOldKernelTest {
     public void close(int fd) {
       real.close(fd);
     }
+
+    @Override
+    public int openReadOnly(byte[] path) throws ErrnoException {
+      return real.openReadOnly(path);
+    }
+
+    @Override
+    public int read(int fd, byte[] buf, int length) throws ErrnoException {
+      return real.read(fd, buf, length);
+    }
+
+    @Override
+    public int readlink(byte[] path, byte[] buf) throws ErrnoException {
+      return real.readlink(path, buf);
+    }
+
+    @Override
+    public dev.peerid.FileIdentity stat(byte[] path) throws ErrnoException {
+      return real.stat(path);
+    }
   }
 
   @BeforeEach
