@@ -211,14 +211,24 @@ public final class ImaVerifier implements ExecutableVerifier {
       if (!algorithm.isSupportedByJvm()) {
         return result(b.reason("IMA signature uses " + algorithm.unsupportedMessage()).build());
       }
+      TrustStore trust = context.trust();
+      List<TrustEntry> candidates = candidates(trust, xattr.keyId());
+      if (candidates.isEmpty() && !context.needSha256()) {
+        // no trusted key could verify it, whatever the bytes: do not let an unknown signer make the
+        // server hash a file (up to the size limit) for a verdict that cannot be "valid"
+        b.signer(Signer.builder().keyId(keyId).build());
+        if (trust.isKeyIdRevoked(keyId)) {
+          return result(b.status(SignatureStatus.REVOKED).reason("IMA key id " + keyId + " is revoked").build());
+        }
+        return result(b.status(SignatureStatus.UNTRUSTED)
+            .reason("signed with IMA key id " + keyId + ", which no trusted key or certificate has").build());
+      }
       Optional<byte[]> digest = hashOrExplain(algorithm, b, SignatureStatus.INVALID);
       if (digest.isEmpty()) {
         return result(b.build());
       }
       b.digest(Digest.of(algorithm.jdkName().orElseThrow(), digest.get()));
       byte[] signature = xattr.signature().orElseThrow();
-      TrustStore trust = context.trust();
-      List<TrustEntry> candidates = candidates(trust, xattr.keyId());
       for (TrustEntry entry : candidates) {
         if (!ImaSignatures.verifies(entry.publicKey(), algorithm, digest.get(), signature)) {
           continue;
@@ -309,6 +319,15 @@ public final class ImaVerifier implements ExecutableVerifier {
     }
     if (trust.isRevoked(entry.publicKey())) {
       return Optional.of("the signing key of '" + entry.name() + "' (key id " + keyId + ") is revoked");
+    }
+    // the key id in the header is not signed: a key answering to two ids (SKI and public-key hash)
+    // must be revoked by either, whichever one the header carries
+    for (int id : ImaKeyIds.of(entry.publicKey(), cert.orElse(null))) {
+      String hex = ImaKeyIds.hex(id);
+      if (trust.isKeyIdRevoked(hex)) {
+        return Optional.of("IMA key id " + hex + " is revoked" + (hex.equals(keyId) ? ""
+            : " (the signing key of '" + entry.name() + "' also answers to it; the signature carries " + keyId + ")"));
+      }
     }
     if (trust.isKeyIdRevoked(keyId)) {
       return Optional.of("IMA key id " + keyId + " is revoked");
