@@ -31,7 +31,7 @@ final class ProcFs {
   private static final int MAX_ENV_ENTRY = 128 * 1024;
   /** PATH_MAX: a longer link target is read by the JDK instead. */
   private static final int SCRATCH = 4096;
-  private static final List<String> INJECTING_VARIABLES = List.of("LD_PRELOAD=", "LD_AUDIT=");
+  private static final List<String> INJECTING_VARIABLES = List.of("LD_PRELOAD=", "LD_AUDIT=", "LD_LIBRARY_PATH=");
   private static final byte[][] INJECTING_PREFIXES = EnvironScanner.prefixes(INJECTING_VARIABLES);
   private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[SCRATCH]);
   private static final byte[] EXE = bytes("exe");
@@ -272,7 +272,9 @@ final class ProcFs {
 
   /**
    * Libraries forced into the process by the dynamic loader's environment ({@code LD_PRELOAD},
-   * {@code LD_AUDIT}), as {@code "LD_PRELOAD=/path/lib.so"} entries. Reads the environment the
+   * {@code LD_AUDIT}), and directories searched before the system's ({@code LD_LIBRARY_PATH}: a
+   * library there replaces one the signed program expects), as {@code "LD_PRELOAD=/path/lib.so"}
+   * entries. Reads the environment the
    * process was started with, streaming it to the end (it may be megabytes; a matching entry may
    * be anywhere). Empty when it cannot be read (another user's process without CAP_SYS_PTRACE).
    */

@@ -130,8 +130,6 @@ class AttackInjectionTest {
     assertFalse(v.isAllowed(), "a hidden LD_PRELOAD library runs inside the signed peer: " + v);
   }
 
-  @Disabled("ATTACK SUCCEEDS: LD_LIBRARY_PATH makes the signed client load the attacker's libvendor.so;"
-      + " only LD_PRELOAD and LD_AUDIT are looked for. Fix: libraries from /proc/PID/maps (see the redteam report)")
   @Test
   void ldLibraryPathReplacingALibraryOfTheSignedClientIsDenied() throws Exception {
     Path client = signedClientWithLibrary();
