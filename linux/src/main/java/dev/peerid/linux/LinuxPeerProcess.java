@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the executable is read through {@code /proc/<pid>/exe}, the inode the process runs.
  */
 final class LinuxPeerProcess implements PeerProcess {
+  /** Past this many threads a peer counts as traced: not every thread's tracer was looked at. */
+  static final int MAX_THREADS_CHECKED = 4096;
+
   private final LinuxLibc libc;
   private final ProcFs proc;
   private final Environment env;
@@ -71,8 +74,9 @@ final class LinuxPeerProcess implements PeerProcess {
       FileIdentity identity = exe.identity();
       ProcFs.Status status = proc.status(pid);
       Credentials c = credentials != null ? credentials : new Credentials(status.euid(), status.egid(), status.groups());
-      RiskFacts risks = new RiskFacts(Optional.empty(), status.tracerPid() != 0,
-          status.tracerPid(), proc.injectedLibraries(pid));
+      long tracer = status.tracerPid() != 0 ? status.tracerPid() : proc.otherThreadTracer(pid, MAX_THREADS_CHECKED);
+      RiskFacts risks = new RiskFacts(Optional.empty(), tracer != 0,
+          tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, proc.injectedLibraries(pid));
       String token = pidfd >= 0 ? "pidfd" : "starttime:" + startTime;
       ProcessInfo info = new ProcessInfo(pid, c.uid(), c.gid(), c.groups(), users.name(c.uid()), groups.name(c.gid()),
           token, racy);

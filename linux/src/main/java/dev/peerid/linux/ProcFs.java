@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -155,7 +156,49 @@ final class ProcFs {
    * kernel formats the whole file on the first read, so every field comes from one snapshot.
    */
   Status status(long pid) throws IOException {
-    int fd = open(pid, "status", STATUS);
+    return status(pid, "status", STATUS);
+  }
+
+  /**
+   * The tracer of a thread other than the main one (the main thread's is in {@link #status}): a
+   * debugger can attach to one thread alone. 0 when none is traced, -1 when the process has more
+   * than {@code maxThreads} threads (they were not all looked at). A single-threaded process costs
+   * one stat: the task directory's link count is 2 + the number of threads.
+   */
+  long otherThreadTracer(long pid, int maxThreads) throws IOException {
+    Path task = root.resolve(Long.toString(pid)).resolve("task");
+    Object links = Files.getAttribute(task, "unix:nlink");
+    if (links instanceof Number n && n.longValue() <= 3) {
+      return 0;
+    }
+    String self = Long.toString(pid);
+    int seen = 0;
+    try (DirectoryStream<Path> threads = Files.newDirectoryStream(task)) {
+      for (Path thread : threads) {
+        String tid = thread.getFileName().toString();
+        if (tid.equals(self) || !tid.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        if (++seen > maxThreads) {
+          return -1;
+        }
+        String name = "task/" + tid + "/status";
+        Status s;
+        try {
+          s = status(pid, name, bytes(name));
+        } catch (NoSuchFileException ended) {
+          continue; // the thread ended: it traces nothing now
+        }
+        if (s.tracerPid() != 0) {
+          return s.tracerPid();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private Status status(long pid, String label, byte[] name) throws IOException {
+    int fd = open(pid, label, name);
     try {
       byte[] buf = BUFFER.get();
       int length = 0;
@@ -168,7 +211,7 @@ final class ProcFs {
           }
           buf = Arrays.copyOf(buf, Math.min(MAX_SMALL_FILE, buf.length * 2));
         }
-        int n = read(pid, "status", fd, buf, length);
+        int n = read(pid, label, fd, buf, length);
         if (n <= 0) {
           return parseStatus(pid, buf, length, true);
         }

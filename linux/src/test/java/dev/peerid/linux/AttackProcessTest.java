@@ -150,9 +150,6 @@ class AttackProcessTest {
     assertFalse(v.isAllowed(), "the signed peer runs with memory its parent rewrote: " + v);
   }
 
-  @Disabled("ATTACK SUCCEEDS: a debugger attached to a secondary thread of the signed client (strace -p TID) is not"
-      + " seen: only the TracerPid of /proc/PID/status (the main thread) is read, and a tracer of any thread can"
-      + " change the whole process's memory. Fix: read TracerPid of every /proc/PID/task/*/status (see the report)")
   @Test
   void debuggerAttachedToASecondaryThreadIsDenied() throws Exception {
     Path strace = Tools.require("strace");
