@@ -27,7 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * are hashed, and their digests are cached by file identity (an upgraded interpreter is hashed again).
  */
 final class KnownInterpreters {
-  private static final List<String> DEFAULT_DIRS = List.of("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin");
+  // the loader directories too: ld-linux*.so run as a program is an interpreter (Interpreters)
+  private static final List<String> DEFAULT_DIRS = List.of("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin",
+      "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+      "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu");
 
   private final List<Path> dirs;
   private volatile Map<Long, List<Path>> bySize;
