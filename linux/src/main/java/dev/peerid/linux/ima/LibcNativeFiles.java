@@ -25,6 +25,8 @@ final class LibcNativeFiles implements NativeFiles {
   private static final int O_RDONLY = 0;
   private static final int O_NONBLOCK = 04000;
   private static final int O_CLOEXEC = 02000000;
+  private static final int O_NOCTTY = 0400;
+  private static final int O_PATH = 010000000;
 
   /** The libc calls we need; {@code size_t}/{@code ssize_t} are C longs on Linux. */
   interface LibC extends Library {
@@ -103,14 +105,33 @@ final class LibcNativeFiles implements NativeFiles {
   @Override
   public Optional<byte[]> readSmall(Path file, int max) throws IOException {
     LibC libc = libc();
-    int fd;
+    // The path may be the attacker's (a sidecar next to their program) and we may be root: look at
+    // what it names without opening it (O_PATH opens no device, FIFO or tty), and read it only
+    // when it is a regular file, through that same descriptor.
+    int handle;
     try {
-      fd = libc.open(file.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      handle = libc.open(file.toString(), O_PATH | O_CLOEXEC);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == ENOENT || e.getErrorCode() == ENOTDIR) {
         return Optional.empty();
       }
       throw new IOException(file + ": cannot open (" + describe(libc, e) + ")", e);
+    }
+    int fd;
+    try {
+      String held = "/proc/self/fd/" + handle;
+      if (!java.nio.file.Files.isRegularFile(Path.of(held))) {
+        throw new IOException(file + ": not a regular file");
+      }
+      fd = libc.open(held, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw new IOException(file + ": cannot open (" + describe(libc, e) + ")", e);
+    } finally {
+      try {
+        libc.close(handle);
+      } catch (LastErrorException ignored) {
+        // nothing was read through it
+      }
     }
     try {
       Memory buffer = new Memory(Math.max(1, max));
