@@ -37,9 +37,28 @@ public final class LinuxPeerBackend implements PeerBackend {
   // (a failed JNA call builds two exceptions with stack traces, which cost more than the call)
   private volatile boolean noPeerPidfd;
   private volatile boolean noPeerGroups;
+  private final boolean checkMappedLibraries;
 
   /** The backend {@link ServiceLoader} finds. */
   public LinuxPeerBackend() {
+    this(false);
+  }
+
+  /**
+   * A backend that also reads each peer's {@code /proc/<pid>/maps} and reports, as injected
+   * libraries, executable mappings the peer's user could have placed: libraries not owned by root,
+   * writable by group or others, in such a directory, deleted or in memfd. That catches a
+   * preloaded library that erased {@code LD_PRELOAD} from its environment and a copied client
+   * loading a library through {@code $ORIGIN}. It costs a read of {@code maps} per peer (≈ 10–20
+   * µs for a small native client), which is why it is not the default. Use it with
+   * {@code PeerVerifier.builder().backend(...)}.
+   */
+  public static LinuxPeerBackend checkingMappedLibraries() {
+    return new LinuxPeerBackend(true);
+  }
+
+  private LinuxPeerBackend(boolean checkMappedLibraries) {
+    this.checkMappedLibraries = checkMappedLibraries;
     Throwable cause = probe();
     this.unavailable = cause;
     this.libc = cause == null ? new JnaLinuxLibc() : null;
@@ -50,6 +69,12 @@ public final class LinuxPeerBackend implements PeerBackend {
 
   /** For tests: a given native layer on this system's /proc. */
   LinuxPeerBackend(LinuxLibc libc) {
+    this(libc, false);
+  }
+
+  /** For tests: a given native layer, and whether to check mapped libraries. */
+  LinuxPeerBackend(LinuxLibc libc, boolean checkMappedLibraries) {
+    this.checkMappedLibraries = checkMappedLibraries;
     this.unavailable = null;
     this.libc = libc;
     this.proc = ProcFs.system(libc);
@@ -198,7 +223,8 @@ public final class LinuxPeerBackend implements PeerBackend {
   private LinuxPeerProcess.Environment environment() {
     LinuxPeerProcess.Environment e = environment;
     if (e == null) {
-      e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system());
+      e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system(),
+          checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty());
       environment = e;
     }
     return e;

@@ -43,7 +43,8 @@ final class LinuxPeerProcess implements PeerProcess {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** What a process needs besides its pin: the verifiers and the system's interpreters. */
-  record Environment(Optional<ExecutableVerifier> imaVerifier, KnownInterpreters interpreters) {}
+  record Environment(Optional<ExecutableVerifier> imaVerifier, KnownInterpreters interpreters,
+      Optional<MappedLibraries> mappedLibraries) {}
 
   private LinuxPeerProcess(LinuxLibc libc, ProcFs proc, Environment env, long pid, int pidfd, long startTime,
       ProcessInfo process, ExecutableInfo executable, RiskFacts risks) {
@@ -75,8 +76,14 @@ final class LinuxPeerProcess implements PeerProcess {
       ProcFs.Status status = proc.status(pid);
       Credentials c = credentials != null ? credentials : new Credentials(status.euid(), status.egid(), status.groups());
       long tracer = status.tracerPid() != 0 ? status.tracerPid() : proc.otherThreadTracer(pid, MAX_THREADS_CHECKED);
+      List<String> injected = proc.injectedLibraries(pid);
+      if (env.mappedLibraries().isPresent()) {
+        injected = new java.util.ArrayList<>(injected);
+        injected.addAll(env.mappedLibraries().get().untrusted(MappedLibraries.read(proc.maps(pid)), path,
+            identity.inode()));
+      }
       RiskFacts risks = new RiskFacts(Optional.empty(), tracer != 0,
-          tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, proc.injectedLibraries(pid));
+          tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, injected);
       String token = pidfd >= 0 ? "pidfd" : "starttime:" + startTime;
       ProcessInfo info = new ProcessInfo(pid, c.uid(), c.gid(), c.groups(), users.name(c.uid()), groups.name(c.gid()),
           token, racy);

@@ -72,6 +72,11 @@ final class ProcFs {
     return root.resolve(Long.toString(pid)).resolve("exe");
   }
 
+  /** The process's memory map ({@code maps}). */
+  Path maps(long pid) {
+    return root.resolve(Long.toString(pid)).resolve("maps");
+  }
+
   /** Opens the running executable read-only; the descriptor names that inode until closed. */
   int openExe(long pid) throws IOException {
     return open(pid, "exe", EXE);

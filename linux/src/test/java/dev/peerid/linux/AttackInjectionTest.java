@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -113,9 +112,6 @@ class AttackInjectionTest {
     assertTrue(String.join(" ", v.reasons()).contains(evil.toString()), v.reasons().toString());
   }
 
-  @Disabled("ATTACK SUCCEEDS: an LD_PRELOAD library overwrites 'LD_PRELOAD=' in the process's initial environment"
-      + " from its constructor; /proc/PID/environ then shows no injection and the peer is allowed. Fix: derive"
-      + " injected libraries from /proc/PID/maps (see the redteam report)")
   @Test
   void ldPreloadThatScrubsItsOwnEnvironmentIsDenied() throws Exception {
     Path evil = AttackKit.library(attacker, "scrub.so", AttackKit.SCRUBBING_PRELOAD_C);
@@ -126,7 +122,13 @@ class AttackInjectionTest {
     assertTrue(AttackKit.maps(peer.pid(), evil), "the preloaded library is in the process");
     assertFalse(Files.readString(Path.of("/proc", Long.toString(peer.pid()), "environ")).contains("LD_PRELOAD="),
         "the library hid itself from /proc/PID/environ");
-    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    Verdict v;
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      // environ shows nothing: only the mapped-library check (an opt-in backend) sees it
+      assertTrue(verifier.verify(PeerHandle.socket(peer.fd())).isAllowed(), "the default backend misses it");
+      v = strict.verify(PeerHandle.socket(peer.fd()));
+    }
+    assertTrue(String.join(" ", v.reasons()).contains("mapped:"), v.reasons().toString());
     assertFalse(v.isAllowed(), "a hidden LD_PRELOAD library runs inside the signed peer: " + v);
   }
 
@@ -141,9 +143,6 @@ class AttackInjectionTest {
     assertFalse(v.isAllowed(), "the attacker's code runs inside the signed peer: " + v);
   }
 
-  @Disabled("ATTACK SUCCEEDS: a copy of a signed client with RUNPATH $ORIGIN, placed in the attacker's directory"
-      + " next to the attacker's libvendor.so, is allowed (no environment variable is involved). Fix: flag mapped"
-      + " libraries the peer's user can write (see the redteam report)")
   @Test
   void signedClientCopiedNextToTheAttackersOriginLibraryIsDenied() throws Exception {
     Path original = signedClientWithLibrary();
@@ -154,7 +153,13 @@ class AttackInjectionTest {
     AttackKit.library(attacker, "libvendor.so", AttackKit.EVIL_LIBVENDOR_C);
     LivePeers.Peer peer = live.start(asAttacker(command(copy, live.socketPath)));
     assertEquals("EVIL", AttackKit.firstLine(peer), "the attacker's library runs in the signed client");
-    Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
+    Verdict v;
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      // environ shows nothing: only the mapped-library check (an opt-in backend) sees it
+      assertTrue(verifier.verify(PeerHandle.socket(peer.fd())).isAllowed(), "the default backend misses it");
+      v = strict.verify(PeerHandle.socket(peer.fd()));
+    }
+    assertTrue(String.join(" ", v.reasons()).contains("mapped:"), v.reasons().toString());
     assertEquals(SignatureStatus.VALID, v.identity().orElseThrow().signature().status());
     assertFalse(v.isAllowed(), "the attacker's code runs inside the signed peer: " + v);
   }
@@ -181,5 +186,16 @@ class AttackInjectionTest {
     Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
     assertFalse(v.isAllowed(), v.toString());
     assertTrue(String.join(" ", v.reasons()).contains("LD_PRELOAD=" + evil), v.reasons().toString());
+  }
+
+  @Test
+  void theMappedLibraryCheckLetsASignedClientWithOnlySystemLibrariesThrough() throws Exception {
+    LivePeers.Peer peer = live.start(asAttacker(command(signedClient(), live.socketPath)));
+    AttackKit.firstLine(peer);
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      Verdict v = strict.verify(PeerHandle.socket(peer.fd()));
+      assertTrue(v.isAllowed(), v.toString());
+      assertTrue(v.identity().orElseThrow().risks().injectedLibraries().isEmpty(), v.toString());
+    }
   }
 }

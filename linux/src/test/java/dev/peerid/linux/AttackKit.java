@@ -100,6 +100,15 @@ final class AttackKit {
         .build();
   }
 
+  /** The same, with a backend that also checks the peer's mapped libraries. */
+  static PeerVerifier strictVerifier(ImaTestKeys keys, String policy) throws Exception {
+    return PeerVerifier.builder()
+        .trustStore(TrustStore.builder().trust("vendor", keys.certPem).build())
+        .policy(Policy.parse(policy))
+        .backend(LinuxPeerBackend.checkingMappedLibraries())
+        .build();
+  }
+
   /** Compiles {@code source} with gcc into {@code dir/name} (a skip locally, a failure under CI=true without gcc). */
   static Path compile(Path dir, String name, String source, String... flags) throws Exception {
     Path gcc = Tools.require("gcc");
