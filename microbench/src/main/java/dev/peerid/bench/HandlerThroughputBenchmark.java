@@ -271,6 +271,10 @@ public final class HandlerThroughputBenchmark {
   private static double verifyAgainAndAgain(PeerVerifier verifier, AFUNIXServerSocket server) throws Exception {
     try (AFUNIXSocket accepted = server.accept()) {
       int fd = FileDescriptorCast.using(accepted.getFileDescriptor()).as(Integer.class);
+      try (PeerSession s = verifier.open(PeerHandle.socket(fd))) {
+        System.out.printf("  the peer's verdict: %s, signature %s%n", s.verdict().isAllowed() ? "allow" : "deny",
+            s.verdict().identity().map(id -> id.signature().status().toString()).orElse("(no identity)"));
+      }
       double best = Double.MAX_VALUE;
       for (int round = 0; round < 3; round++) {
         int n = 20_000;
