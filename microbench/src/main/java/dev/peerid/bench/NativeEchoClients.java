@@ -111,7 +111,13 @@ final class NativeEchoClients implements AutoCloseable {
     Path c = dir.resolve("echo-client.c");
     Path exe = dir.resolve("echo-client");
     Files.writeString(c, SOURCE, StandardCharsets.US_ASCII);
-    Process gcc = new ProcessBuilder(which("gcc"), "-O2", "-o", exe.toString(), c.toString()).redirectErrorStream(true)
+    String compiler;
+    try {
+      compiler = which("gcc");
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + "; install gcc, or give the 4th argument jvm to connect from this JVM", e);
+    }
+    Process gcc = new ProcessBuilder(compiler, "-O2", "-o", exe.toString(), c.toString()).redirectErrorStream(true)
         .start();
     String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
