@@ -5,6 +5,8 @@ import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
+import dev.peerid.linux.ima.ImaHashAlgorithm;
+import dev.peerid.linux.ima.ImaSigner;
 import dev.peerid.netty.PeerAuthentication;
 import dev.peerid.netty.PeerAuthenticationEvent;
 import io.netty.bootstrap.ServerBootstrap;
@@ -23,6 +25,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,10 +40,14 @@ import org.newsclub.net.unix.FileDescriptorCast;
 /**
  * New connections per second to an epoll Unix-socket echo server without and with
  * {@code PeerAuthenticationHandler} (warm verification cache), side by side in one run, and the
- * latency to a connection's first echoed byte (median, p99). The client is this JVM (its exe is
- * allowed by a path policy that opts in to interpreters), so both servers see the same client.
+ * latency to a connection's first echoed byte (median, p99). Both servers see the same clients:
+ * by default N single-threaded native processes (see {@link NativeEchoClients}), signed with a
+ * throwaway key and allowed by the policy {@code signed}, as real clients of such a server are;
+ * with {@code jvm} the N client threads of this JVM (allowed by a path policy that opts in to
+ * interpreters), which makes every peer a process with dozens of threads, each of which the Linux
+ * backend checks for a tracer.
  *
- * <p>Run: {@code java -cp <microbench classpath> dev.peerid.bench.HandlerThroughputBenchmark [seconds] [threads] [rounds]}
+ * <p>Run: {@code scripts/bench HandlerThroughputBenchmark [seconds] [clients] [rounds] [native|jvm]}
  */
 public final class HandlerThroughputBenchmark {
   private HandlerThroughputBenchmark() {}
@@ -52,14 +60,48 @@ public final class HandlerThroughputBenchmark {
     }
   }
 
+  /** Whoever connects: {@code run} makes every client connect to {@code socket} for {@code duration}. */
+  interface Clients {
+    Result run(Path socket, Duration duration) throws Exception;
+  }
+
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    boolean jvmClients = args.length > 3 && args[3].equals("jvm");
+    if (args.length > 3 && !jvmClients && !args[3].equals("native")) {
+      throw new IllegalArgumentException("the 4th argument is the client kind: native (default) or jvm");
+    }
     Path dir = Files.createTempDirectory("peerid-bench");
-    String javaExe = ProcessHandle.current().info().command().orElseThrow();
-    Policy policy = Policy.parse("path = \"" + Path.of(javaExe).toRealPath() + "\" and interpreter");
-    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(policy).build()) {
+    TrustStore trust;
+    Policy policy;
+    NativeEchoClients nativeClients = null;
+    String clientsLine;
+    if (jvmClients) {
+      // the old mode: this JVM is the peer (dozens of threads, each of which the backend checks)
+      String javaExe = ProcessHandle.current().info().command().orElseThrow();
+      trust = TrustStore.empty();
+      policy = Policy.parse("path = \"" + Path.of(javaExe).toRealPath() + "\" and interpreter");
+      clientsLine = threads + " client threads in this JVM (the peer is this JVM, "
+          + ProcessHandle.current().info().command().orElse("?") + ")";
+    } else {
+      // the realistic mode: single-threaded native clients, signed with a throwaway key the verifier trusts
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048);
+      KeyPair key = generator.generateKeyPair();
+      ImaSigner signer = ImaSigner.of(key.getPrivate(), key.getPublic(), null, ImaHashAlgorithm.SHA256);
+      Path signature = NativeEchoClients.build(dir, signer);
+      trust = TrustStore.builder().trust("bench", key.getPublic()).build();
+      policy = Policy.parse("signed");
+      nativeClients = NativeEchoClients.start(dir.resolve("echo-client"), threads);
+      clientsLine = threads + " native client processes (C, gcc -O2, one thread each; IMA signature in "
+          + (signature.equals(nativeClients.executable()) ? "security.ima" : "the .sig sidecar")
+          + ", policy \"signed\")";
+    }
+    NativeEchoClients nativeOnes = nativeClients;
+    Clients clients = jvmClients ? (socket, duration) -> run(socket, threads, duration) : nativeOnes::run;
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trust).policy(policy).build()) {
       PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
       Path plainSock = dir.resolve("plain.sock");
       Path authSock = dir.resolve("auth.sock");
@@ -68,11 +110,12 @@ public final class HandlerThroughputBenchmark {
       try {
         Channel plain = server(group, plainSock, null, denied);
         Channel authd = server(group, authSock, auth, denied);
-        // warm up: JIT, verification cache (one verification of this JVM's executable)
-        run(plainSock, threads, Duration.ofSeconds(2));
-        run(authSock, threads, Duration.ofSeconds(2));
+        // warm up: JIT, verification cache (one verification of the client's executable)
+        clients.run(plainSock, Duration.ofSeconds(2));
+        clients.run(authSock, Duration.ofSeconds(2));
         if (denied.get() > 0) {
-          System.err.println("the handler denied this JVM; the benchmark needs an allowing policy");
+          System.err.println("the handler denied the client (" + denied.get() + " times); the benchmark needs an "
+              + "allowing policy");
           System.exit(1);
         }
         List<Result> plainRuns = new ArrayList<>();
@@ -83,11 +126,11 @@ public final class HandlerThroughputBenchmark {
           Result pr;
           Result ar;
           if (round % 2 == 0) {
-            pr = run(plainSock, threads, Duration.ofSeconds(seconds));
-            ar = run(authSock, threads, Duration.ofSeconds(seconds));
+            pr = clients.run(plainSock, Duration.ofSeconds(seconds));
+            ar = clients.run(authSock, Duration.ofSeconds(seconds));
           } else {
-            ar = run(authSock, threads, Duration.ofSeconds(seconds));
-            pr = run(plainSock, threads, Duration.ofSeconds(seconds));
+            ar = clients.run(authSock, Duration.ofSeconds(seconds));
+            pr = clients.run(plainSock, Duration.ofSeconds(seconds));
           }
           plainRuns.add(pr);
           authRuns.add(ar);
@@ -95,10 +138,12 @@ public final class HandlerThroughputBenchmark {
         }
         Result p = merge(plainRuns);
         Result a = merge(authRuns);
-        System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d client threads, %d x %d s each, "
-            + "alternating%n", threads, rounds, seconds);
-        System.out.printf("  cores=%d, verifier cache entries=%d, denied=%d%n",
-            Runtime.getRuntime().availableProcessors(), verifier.cachedFiles(), denied.get());
+        System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
+            + "alternating%n", rounds, seconds);
+        System.out.printf("  clients: %s%n", clientsLine);
+        System.out.printf("  cores=%d, verifier cache entries=%d, denied=%d, connections closed without echo=%d%n",
+            Runtime.getRuntime().availableProcessors(), verifier.cachedFiles(), denied.get(),
+            nativeClients == null ? 0 : nativeClients.failures());
         System.out.printf("  %-22s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
         System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "plain echo", p.perSecond(),
             p.percentile(0.5), p.percentile(0.99));
@@ -107,7 +152,7 @@ public final class HandlerThroughputBenchmark {
         System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
             + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios), median(ratios));
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us%n",
-            verifierOnly(verifier, dir.resolve("direct.sock")));
+            verifierOnly(verifier, dir.resolve("direct.sock"), nativeClients));
         System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us%n",
             a.percentile(0.5) - p.percentile(0.5), a.percentile(0.99) - p.percentile(0.99));
         plain.close().sync();
@@ -116,6 +161,9 @@ public final class HandlerThroughputBenchmark {
         group.shutdownGracefully().sync();
       }
     } finally {
+      if (nativeClients != null) {
+        nativeClients.close();
+      }
       try (var s = Files.list(dir)) {
         s.forEach(f -> f.toFile().delete());
       }
@@ -199,12 +247,34 @@ public final class HandlerThroughputBenchmark {
     return new Result(total / elapsed, all);
   }
 
-  /** Cost of one warm verification without Netty: backend attach, cache hit, policy, close. */
-  private static double verifierOnly(PeerVerifier verifier, Path socket) throws Exception {
-    try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socket));
-        AFUNIXSocket client = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket));
-        AFUNIXSocket accepted = server.accept()) {
+  /**
+   * Cost of one warm verification without Netty: backend attach, cache hit, policy, close; the peer
+   * is one of the native clients, or with {@code jvm} this JVM.
+   */
+  private static double verifierOnly(PeerVerifier verifier, Path socket, NativeEchoClients nativeClients)
+      throws Exception {
+    try (AFUNIXServerSocket server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socket))) {
+      if (nativeClients == null) {
+        try (AFUNIXSocket client = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket))) {
+          return verifyAgainAndAgain(verifier, server);
+        }
+      }
+      nativeClients.hold(socket);
+      try {
+        return verifyAgainAndAgain(verifier, server);
+      } finally {
+        nativeClients.release();
+      }
+    }
+  }
+
+  private static double verifyAgainAndAgain(PeerVerifier verifier, AFUNIXServerSocket server) throws Exception {
+    try (AFUNIXSocket accepted = server.accept()) {
       int fd = FileDescriptorCast.using(accepted.getFileDescriptor()).as(Integer.class);
+      try (PeerSession s = verifier.open(PeerHandle.socket(fd))) {
+        System.out.printf("  the peer's verdict: %s, signature %s%n", s.verdict().isAllowed() ? "allow" : "deny",
+            s.verdict().identity().map(id -> id.signature().status().toString()).orElse("(no identity)"));
+      }
       double best = Double.MAX_VALUE;
       for (int round = 0; round < 3; round++) {
         int n = 20_000;
