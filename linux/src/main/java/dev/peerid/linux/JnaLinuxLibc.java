@@ -53,6 +53,8 @@ final class JnaLinuxLibc implements LinuxLibc {
     static native long read(int fd, long buf, long count) throws LastErrorException;
 
     static native long readlink(long path, long buf, long size) throws LastErrorException;
+
+    static native int fstatfs(int fd, long buf) throws LastErrorException;
   }
 
   /**
@@ -212,6 +214,17 @@ final class JnaLinuxLibc implements LinuxLibc {
       return C.open(s.path(path), O_RDONLY | O_CLOEXEC);
     } catch (LastErrorException e) {
       throw errno("open", e);
+    }
+  }
+
+  @Override
+  public long filesystemType(int fd) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    try {
+      C.fstatfs(fd, s.address + Scratch.DATA); // struct statfs: 120 bytes on LP64, f_type first
+      return s.view.getLong(Scratch.DATA);
+    } catch (LastErrorException e) {
+      throw errno("fstatfs", e);
     }
   }
 

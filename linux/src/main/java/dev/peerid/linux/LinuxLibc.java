@@ -62,6 +62,17 @@ interface LinuxLibc {
    */
   dev.peerid.FileIdentity stat(byte[] path) throws ErrnoException;
 
+  /** {@code statfs.f_type} of FUSE filesystems. */
+  long FUSE_SUPER_MAGIC = 0x65735546L;
+
+  /**
+   * {@code fstatfs(fd).f_type}: the kind of filesystem the open file is on. The default answers
+   * ENOSYS (unknown), for test doubles that do not care.
+   */
+  default long filesystemType(int fd) throws ErrnoException {
+    throw new ErrnoException("fstatfs", ENOSYS, "not implemented");
+  }
+
   /** ucred as {@code SO_PEERCRED} reports it: pid 0 when the peer is in a PID namespace we cannot see. */
   record PeerCredentials(long pid, long uid, long gid) {}
 

@@ -159,6 +159,13 @@ final class LinuxPeerProcess implements PeerProcess {
         throw new IOException("the executable of process " + pid + " (" + executable.path()
             + ") changed before verification (now " + path + ")");
       }
+      if (onFuse(fd)) {
+        // a FUSE server (which any user may run) answers exec and our read separately, and picks
+        // the device, inode and times that key the cache: its bytes prove nothing
+        return VerifiedExecutable.of(CodeSignature.invalid(SignatureFormat.IMA, path
+            + " is on a FUSE filesystem, which can give the kernel and peerid different bytes for the same file;"
+            + " executables on FUSE are not verified"));
+      }
       ExecutableFile file = new ExecutableFile(held, path);
       VerifiedExecutable verified = env.imaVerifier().isPresent()
           ? env.imaVerifier().get().verify(file, context)
@@ -180,6 +187,14 @@ final class LinuxPeerProcess implements PeerProcess {
       return new VerifiedExecutable(verified.signature(), interpreter, verified.sha256());
     } finally {
       libc.close(fd);
+    }
+  }
+
+  private boolean onFuse(int fd) {
+    try {
+      return libc.filesystemType(fd) == LinuxLibc.FUSE_SUPER_MAGIC;
+    } catch (LinuxLibc.ErrnoException e) {
+      return false; // unknown: the signature check still decides
     }
   }
 
