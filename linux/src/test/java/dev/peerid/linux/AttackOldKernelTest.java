@@ -35,61 +35,6 @@ class AttackOldKernelTest {
   private PeerVerifier verifier;
   private Path client;
 
-  /** The real libc as a kernel before 6.5 answers it. */
-  private static final class NoPeerPidfd implements LinuxLibc {
-    private final LinuxLibc real = new JnaLinuxLibc();
-
-    @Override
-    public PeerCredentials peerCredentials(int socketFd) throws ErrnoException {
-      return real.peerCredentials(socketFd);
-    }
-
-    @Override
-    public int peerPidfd(int socketFd) throws ErrnoException {
-      throw new ErrnoException("getsockopt(SO_PEERPIDFD)", ENOPROTOOPT, "Protocol not available");
-    }
-
-    @Override
-    public long[] peerGroups(int socketFd) throws ErrnoException {
-      return real.peerGroups(socketFd);
-    }
-
-    @Override
-    public int pidfdOpen(long pid) throws ErrnoException {
-      throw new ErrnoException("pidfd_open", ENOSYS, "Function not implemented");
-    }
-
-    @Override
-    public boolean hasExited(int pidfd) throws ErrnoException {
-      return real.hasExited(pidfd);
-    }
-
-    @Override
-    public void close(int fd) {
-      real.close(fd);
-    }
-
-    @Override
-    public int openReadOnly(byte[] path) throws ErrnoException {
-      return real.openReadOnly(path);
-    }
-
-    @Override
-    public int read(int fd, byte[] buf, int length) throws ErrnoException {
-      return real.read(fd, buf, length);
-    }
-
-    @Override
-    public int readlink(byte[] path, byte[] buf) throws ErrnoException {
-      return real.readlink(path, buf);
-    }
-
-    @Override
-    public dev.peerid.FileIdentity stat(byte[] path) throws ErrnoException {
-      return real.stat(path);
-    }
-  }
-
   @BeforeEach
   void setUp() throws Exception {
     live = new LivePeers();
@@ -98,7 +43,7 @@ class AttackOldKernelTest {
     verifier = PeerVerifier.builder()
         .trustStore(TrustStore.builder().trust("vendor", keys.certPem).build())
         .policy(Policy.parse(AttackKit.POLICY))
-        .backend(new LinuxPeerBackend(new NoPeerPidfd()))
+        .backend(new LinuxPeerBackend(new KernelWithoutPeerPidfd(new JnaLinuxLibc())))
         .build();
     Path vendor = Files.createDirectory(live.dir.resolve("vendor"));
     client = AttackKit.compile(vendor, "client", AttackKit.CLIENT_C);
