@@ -10,14 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
@@ -246,7 +243,7 @@ public final class PeerVerifier implements AutoCloseable {
     if (!attrs.isRegularFile()) {
       throw new IOException(file + ": not a regular file");
     }
-    FileIdentity id = fileIdentity(file, attrs);
+    FileIdentity id = FileIdentity.of(file);
     byte[] head;
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(4096);
@@ -276,25 +273,6 @@ public final class PeerVerifier implements AutoCloseable {
     };
     ExecutableInfo exe = new ExecutableInfo(file.toString(), id, verified.sha256());
     return PeerIdentity.ofFile(platform, exe, verified.signature(), RiskFacts.NONE.withInterpreter(verified.interpreter()));
-  }
-
-  private static FileIdentity fileIdentity(Path file, BasicFileAttributes attrs) {
-    long dev = 0;
-    long ino = 0;
-    long ctime = 0;
-    try {
-      Map<String, Object> unix = Files.readAttributes(file, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
-      dev = ((Number) unix.get("dev")).longValue();
-      ino = ((Number) unix.get("ino")).longValue();
-      ctime = nanos((FileTime) unix.get("ctime"));
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      // no "unix" view on this OS: size and times still tell a changed file apart
-    }
-    return new FileIdentity(dev, ino, attrs.size(), nanos(attrs.lastModifiedTime()), ctime);
-  }
-
-  private static long nanos(FileTime t) {
-    return t == null ? 0 : t.to(TimeUnit.NANOSECONDS);
   }
 
   /** Number of cached file verifications (for tests and metrics). */

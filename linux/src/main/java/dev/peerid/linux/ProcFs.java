@@ -9,12 +9,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads what the backend needs from {@code /proc/<pid>}. The executable is always reached through
@@ -143,13 +140,7 @@ final class ProcFs {
   }
 
   static FileIdentity identity(Path file) throws IOException {
-    Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
-    return new FileIdentity(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
-        ((Number) a.get("size")).longValue(), nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")));
-  }
-
-  private static long nanos(Object time) {
-    return time instanceof FileTime t ? t.to(TimeUnit.NANOSECONDS) : 0;
+    return FileIdentity.of(file);
   }
 
   /** The facts of {@code /proc/<pid>/status} the backend uses. */

@@ -16,10 +16,7 @@ import dev.peerid.spi.PeerBackend;
 import dev.peerid.spi.PeerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -238,18 +235,11 @@ public final class MacPeerBackend implements PeerBackend {
   /** The path's identity for the cache; the cdhash from the code check is what names the content. */
   private static FileIdentity fileIdentity(String path, String unknownKey) {
     try {
-      Map<String, Object> a = Files.readAttributes(Path.of(path), "unix:dev,ino,size,lastModifiedTime,ctime");
-      return new FileIdentity(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
-          ((Number) a.get("size")).longValue(), nanos((FileTime) a.get("lastModifiedTime")),
-          nanos((FileTime) a.get("ctime")));
+      return FileIdentity.of(Path.of(path));
     } catch (IOException | RuntimeException e) {
       // unknown identity: key it to this exec of this process so that no other peer shares it
       return new FileIdentity(0, 0, 0, 0, 0, unknownKey);
     }
-  }
-
-  private static long nanos(FileTime t) {
-    return t.to(java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   private record Natives(LibC libc, Security security, CoreFoundationApi cf) {}
