@@ -92,7 +92,7 @@ final class KnownInterpreters {
 
   private Known known(Path interpreter) {
     try {
-      FileIdentity now = ProcFs.identity(interpreter);
+      FileIdentity now = FileIdentity.of(interpreter);
       Known k = digests.get(interpreter);
       if (k != null && k.identity.equals(now)) {
         return k;

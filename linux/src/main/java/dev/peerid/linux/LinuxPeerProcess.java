@@ -153,7 +153,7 @@ final class LinuxPeerProcess implements PeerProcess {
     }
     try {
       Path held = ProcFs.heldFile(fd);
-      FileIdentity identity = ProcFs.identity(held);
+      FileIdentity identity = FileIdentity.of(held);
       String path = Files.readSymbolicLink(held).toString();
       if (!identity.equals(executable.identity()) || !path.equals(executable.path())) {
         throw new IOException("the executable of process " + pid + " (" + executable.path()
@@ -181,7 +181,7 @@ final class LinuxPeerProcess implements PeerProcess {
       }
       // the inode cannot be swapped under our descriptor, but its content or xattr can change while
       // it is read (a file not being executed is writable): such a result must not be cached
-      if (!ProcFs.identity(held).equals(identity)) {
+      if (!FileIdentity.of(held).equals(identity)) {
         throw new IOException("the executable of process " + pid + " (" + path + ") changed during verification");
       }
       return new VerifiedExecutable(verified.signature(), interpreter, verified.sha256());

@@ -56,7 +56,7 @@ final class NameDatabase {
     }
     FileIdentity now;
     try {
-      now = ProcFs.identity(file);
+      now = FileIdentity.of(file);
     } catch (IOException | RuntimeException e) {
       return new Snapshot(null, Map.of(), t);
     }

@@ -128,7 +128,7 @@ final class ProcFs {
       if (e.errno() == LinuxLibc.ENOSYS || e.errno() == LinuxLibc.EPERM) {
         // no statx in this C library, or a seccomp filter (older container runtimes) refuses it:
         // the JDK's stat gives the same identity, or the precise error
-        return identity(jdkFile);
+        return FileIdentity.of(jdkFile);
       }
       throw failure(pid, "exe", e);
     }
@@ -137,10 +137,6 @@ final class ProcFs {
   private static byte[] heldPathBytes(int fd) {
     byte[] name = ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
     return java.util.Arrays.copyOf(name, name.length + 1);
-  }
-
-  static FileIdentity identity(Path file) throws IOException {
-    return FileIdentity.of(file);
   }
 
   /** The facts of {@code /proc/<pid>/status} the backend uses. */

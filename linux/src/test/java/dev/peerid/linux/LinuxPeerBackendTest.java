@@ -35,9 +35,9 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
-import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.FileDescriptorCast;
 
 /** The backend against real child processes connected over real Unix sockets. */
@@ -92,7 +92,7 @@ class LinuxPeerBackendTest {
   void signedNativeCopyIsIdentifiedAndVerifiedThroughTheRunningInode() throws Exception {
     Path client = live.copy(curl, "vendor-client");
     keys.sign(client);
-    FileIdentity onDisk = ProcFs.identity(client);
+    FileIdentity onDisk = FileIdentity.of(client);
     LivePeers.Peer peer = live.start(live.curl(client));
     try (PeerProcess p = backend.attach(PeerHandle.socket(peer.fd()))) {
       assertEquals(peer.pid(), p.process().pid());
@@ -197,7 +197,7 @@ class LinuxPeerBackendTest {
   @Test
   void pathReplacedAfterStartIsJudgedByTheInodeItRuns() throws Exception {
     Path client = live.copy(curl, "swapped-client");
-    FileIdentity running = ProcFs.identity(client);
+    FileIdentity running = FileIdentity.of(client);
     LivePeers.Peer peer = live.start(live.curl(client));
     // the attacker puts a signed file at the path once the unsigned one runs
     Path signed = live.copy(curl, "signed-replacement");
@@ -205,7 +205,7 @@ class LinuxPeerBackendTest {
     Files.move(signed, client, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     try (PeerProcess p = backend.attach(PeerHandle.socket(peer.fd()))) {
       assertEquals(running.inode(), p.executable().identity().inode());
-      assertTrue(p.executable().identity().inode() != ProcFs.identity(client).inode());
+      assertTrue(p.executable().identity().inode() != FileIdentity.of(client).inode());
       assertEquals(client + " (deleted)", p.executable().path());
       VerifiedExecutable v = p.verifyExecutable(context());
       assertEquals(SignatureStatus.UNSIGNED, v.signature().status(), "the running inode is unsigned: " + v.signature());
@@ -231,7 +231,7 @@ class LinuxPeerBackendTest {
   void deletedSignedExecutableIsStillReadThroughProcExe() throws Exception {
     Path client = live.copy(curl, "deleted-client");
     keys.sign(client);
-    FileIdentity running = ProcFs.identity(client);
+    FileIdentity running = FileIdentity.of(client);
     LivePeers.Peer peer = live.start(live.curl(client));
     Files.delete(client);
     try (PeerProcess p = backend.attach(PeerHandle.socket(peer.fd()))) {

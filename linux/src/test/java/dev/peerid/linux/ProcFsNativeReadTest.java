@@ -37,7 +37,7 @@ class ProcFsNativeReadTest {
     List<Path> files = List.of(Path.of("/proc/self/exe"), file, link, dir, Path.of("/dev/null"), Path.of("/etc/passwd"),
         Path.of("/proc/self/status"));
     for (Path p : files) {
-      FileIdentity jdk = ProcFs.identity(p);
+      FileIdentity jdk = FileIdentity.of(p);
       FileIdentity mine = libc.stat((p + "\0").getBytes(StandardCharsets.UTF_8));
       assertEquals(jdk, mine, p.toString());
     }
@@ -47,7 +47,7 @@ class ProcFsNativeReadTest {
   @Test
   void withoutStatxTheJdkGivesTheIdentity() throws IOException {
     long self = ProcessHandle.current().pid();
-    FileIdentity expected = ProcFs.identity(Path.of("/proc/self/exe"));
+    FileIdentity expected = FileIdentity.of(Path.of("/proc/self/exe"));
     for (int errno : new int[] {LinuxLibc.ENOSYS, LinuxLibc.EPERM}) {
       CountingLibc noStatx = new CountingLibc(libc);
       noStatx.statErrno = errno;
@@ -129,7 +129,7 @@ class ProcFsNativeReadTest {
       ProcFs proc = ProcFs.system();
       Path exe = proc.exe(child.pid());
       assertEquals(Files.readSymbolicLink(exe).toString(), proc.exeSnapshot(child.pid()).path());
-      assertEquals(ProcFs.identity(exe), proc.exeIdentity(child.pid()));
+      assertEquals(FileIdentity.of(exe), proc.exeIdentity(child.pid()));
       ProcFs.Status s = proc.status(child.pid());
       assertEquals(0, s.tracerPid());
       assertEquals(List.of("LD_PRELOAD=/nonexistent/peerid-test.so"), proc.injectedLibraries(child.pid()));

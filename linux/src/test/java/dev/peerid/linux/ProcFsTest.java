@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peerid.FileIdentity;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ class ProcFsTest {
     assertEquals(Long.parseLong(Tools.runQuietly("id", "-u")), status.euid());
     assertTrue(proc.startTime(self) > 0);
     assertEquals(ProcessHandle.current().info().command().orElseThrow(), proc.exeSnapshot(self).path());
-    assertEquals(ProcFs.identity(Path.of(proc.exeSnapshot(self).path())), proc.exeIdentity(self));
+    assertEquals(FileIdentity.of(Path.of(proc.exeSnapshot(self).path())), proc.exeIdentity(self));
   }
 
   @Test
