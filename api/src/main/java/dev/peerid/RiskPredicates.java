@@ -60,6 +60,7 @@ final class RiskPredicates {
 
   static String tracer(RiskFacts risks) {
     return risks.tracerPid() == ProcessInfo.UNKNOWN || risks.tracerPid() <= 0
-        ? "the peer is traced by an unknown process" : "the peer is traced by pid " + risks.tracerPid();
+        ? "the peer could not be shown to be untraced (a tracer of unknown pid, or more threads than were checked)"
+        : "the peer is traced by pid " + risks.tracerPid();
   }
 }

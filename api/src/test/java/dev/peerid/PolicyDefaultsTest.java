@@ -41,7 +41,7 @@ class PolicyDefaultsTest {
     reasonContains(denied("signed", traced), "the peer is traced by pid 313", "add 'traced' to the policy");
     allowed("signed and (traced or uid = 1000)", traced);
     reasonContains(denied("signed", TestPeers.running().traced(ProcessInfo.UNKNOWN).build()),
-        "traced by an unknown process");
+        "could not be shown to be untraced");
   }
 
   @Test

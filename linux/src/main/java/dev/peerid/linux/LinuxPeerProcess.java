@@ -28,8 +28,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the executable is read through {@code /proc/<pid>/exe}, the inode the process runs.
  */
 final class LinuxPeerProcess implements PeerProcess {
-  /** Past this many threads a peer counts as traced: not every thread's tracer was looked at. */
-  static final int MAX_THREADS_CHECKED = 4096;
+  /**
+   * Past this many threads a peer counts as traced: not every thread's tracer was looked at. The
+   * scan runs where attach runs (an event loop, for the Netty handler) at ≈ 3 µs a thread, so the
+   * bound is also what one connection may cost there.
+   */
+  static final int MAX_THREADS_CHECKED = 256;
 
   private final LinuxLibc libc;
   private final ProcFs proc;

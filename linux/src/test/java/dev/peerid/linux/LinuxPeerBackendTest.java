@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
+import dev.peerid.ProcessInfo;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.SignatureFormat;
 import dev.peerid.SignatureStatus;
@@ -126,6 +127,31 @@ class LinuxPeerBackendTest {
       VerifiedExecutable v = p.verifyExecutable(context());
       assertEquals(SignatureStatus.UNSIGNED, v.signature().status(), v.signature().toString());
       assertFalse(v.signature().reasons().isEmpty());
+    }
+  }
+
+  private List<String> pythonWithThreads(int threads) {
+    String code = "import socket,sys,threading\n"
+        + "e=threading.Event()\n"
+        + "ts=[threading.Thread(target=e.wait,daemon=True) for _ in range(" + threads + ")]\n"
+        + "[t.start() for t in ts]\n"
+        + "s=socket.socket(socket.AF_UNIX)\n"
+        + "s.connect(" + LivePeers.quote(live.socketPath.toString()) + ")\n"
+        + "sys.stdin.readline()\n";
+    return List.of(Tools.python().toString(), "-c", code);
+  }
+
+  @Test
+  void aPeerWithMoreThreadsThanAreCheckedForATracerCountsAsTraced() throws Exception {
+    LivePeers.Peer few = live.start(pythonWithThreads(8));
+    try (PeerProcess p = backend.attach(PeerHandle.socket(few.fd()))) {
+      assertFalse(p.risks().traced(), "9 threads, none traced: " + p.risks());
+      assertEquals(0, p.risks().tracerPid());
+    }
+    LivePeers.Peer many = live.start(pythonWithThreads(LinuxPeerProcess.MAX_THREADS_CHECKED + 10));
+    try (PeerProcess p = backend.attach(PeerHandle.socket(many.fd()))) {
+      assertTrue(p.risks().traced(), "not every thread was looked at, so it may be traced: " + p.risks());
+      assertEquals(ProcessInfo.UNKNOWN, p.risks().tracerPid());
     }
   }
 
