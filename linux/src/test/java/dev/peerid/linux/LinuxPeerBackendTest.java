@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
-import dev.peerid.ProcessInfo;
 import dev.peerid.PeerIdentificationException;
+import dev.peerid.ProcessInfo;
 import dev.peerid.SignatureFormat;
 import dev.peerid.SignatureStatus;
 import dev.peerid.TrustStore;
