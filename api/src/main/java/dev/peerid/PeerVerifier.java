@@ -48,6 +48,7 @@ public final class PeerVerifier implements AutoCloseable {
   private final TrustStore trust;
   private final Policy policy;
   private final PeerBackend backend;
+  private final boolean ownsBackend;
   private final List<ExecutableVerifier> verifiers;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
@@ -58,6 +59,7 @@ public final class PeerVerifier implements AutoCloseable {
     this.trust = Objects.requireNonNull(b.trust, "trustStore is required (an empty one trusts nobody)");
     this.policy = Objects.requireNonNull(b.policy, "policy is required");
     this.backend = b.backend != null ? b.backend : defaultBackend();
+    this.ownsBackend = b.backend == null;
     List<ExecutableVerifier> vs = new ArrayList<>(b.verifiers != null ? b.verifiers : loadVerifiers());
     vs.sort(Comparator.comparingInt(ExecutableVerifier::priority));
     this.verifiers = List.copyOf(vs);
@@ -154,7 +156,8 @@ public final class PeerVerifier implements AutoCloseable {
     FileIdentity key = process.executable().identity();
     VerifiedExecutable cached = cache.getIfDone(key);
     if (cached != null) {
-      return CompletableFuture.completedFuture(conclude(process, cached));
+      // nothing ran between the attach and now: its facts are as fresh as a re-check would make them
+      return CompletableFuture.completedFuture(identify(process, cached));
     }
     return verifyAndConclude(process, key, work, true);
   }
@@ -209,6 +212,10 @@ public final class PeerVerifier implements AutoCloseable {
     } catch (RuntimeException e) {
       return denyAndClose(process, "cannot confirm the peer is unchanged: " + e);
     }
+    return identify(process, verified);
+  }
+
+  private PeerSession identify(PeerProcess process, VerifiedExecutable verified) {
     PeerIdentity identity = PeerIdentity.ofProcess(backend.platform(), process.process(),
         process.executable().withSha256(verified.sha256()), verified.signature(),
         process.risks().withInterpreter(verified.interpreter()));
@@ -285,11 +292,14 @@ public final class PeerVerifier implements AutoCloseable {
     cache.clear();
   }
 
-  /** Stops the verifier's own executor, if it made one. */
+  /** Stops the verifier's own executor, if it made one, and closes the backend it loaded itself. */
   @Override
   public void close() {
     if (ownedExecutor != null) {
       ownedExecutor.shutdownNow();
+    }
+    if (ownsBackend && backend != null) {
+      backend.close();
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.Optional;
  * One operating system's way of identifying peers. Found by {@link java.util.ServiceLoader}; every
  * backend loads on every OS and reports itself unsupported where it cannot work.
  */
-public interface PeerBackend {
+public interface PeerBackend extends AutoCloseable {
 
   Platform platform();
 
@@ -37,4 +37,11 @@ public interface PeerBackend {
    * (process gone, pid 0 from another namespace, unsupported handle).
    */
   PeerProcess attach(PeerHandle handle) throws PeerIdentificationException;
+
+  /**
+   * Releases what the backend keeps between peers (descriptors of recently seen processes); it
+   * stays usable. A {@code PeerVerifier} closes the backend it loaded itself, not one it was given.
+   */
+  @Override
+  default void close() {}
 }
