@@ -33,6 +33,7 @@ final class ProcFs {
   private static final byte[][] INJECTING_PREFIXES = EnvironScanner.prefixes(INJECTING_VARIABLES);
   private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[SCRATCH]);
   private static final byte[] EXE = bytes("exe");
+  private static final byte[] EXE_NAME = {'e', 'x', 'e', 0};
   private static final byte[] STATUS = bytes("status");
   private static final byte[] STAT = bytes("stat");
   private static final byte[] ENVIRON = bytes("environ");
@@ -105,6 +106,28 @@ final class ProcFs {
   /** The identity of the running inode: stat() follows the magic link to it. */
   FileIdentity exeIdentity(long pid) throws IOException {
     return stat(pid, path(pid, EXE), exe(pid));
+  }
+
+  /**
+   * An {@code O_PATH} descriptor of {@code /proc/<pid>}. It stays bound to the process that had the
+   * pid when it was opened: names looked up through it fail once that process is gone, even if the
+   * pid names another one by then. The caller owns it.
+   */
+  int openProcessDirectory(long pid) throws IOException {
+    try {
+      return libc.openDirectoryPath(path(pid, new byte[0]));
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, "", e);
+    }
+  }
+
+  /** The identity of the running inode of the process whose {@code /proc/<pid>} is {@code procDir}. */
+  FileIdentity exeIdentityAt(long pid, int procDir) throws IOException {
+    try {
+      return libc.statAt(procDir, EXE_NAME);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, "exe", e);
+    }
   }
 
   private String readLink(long pid, byte[] link, Path jdkLink) throws IOException {
@@ -325,9 +348,14 @@ final class ProcFs {
       byte[] buf = BUFFER.get();
       EnvironScanner scanner = new EnvironScanner(INJECTING_PREFIXES, MAX_ENV_ENTRY, entry -> addLibraries(entry, out));
       int n;
-      while ((n = read(pid, "environ", fd, buf, 0)) > 0) {
-        scanner.feed(buf, 0, n);
-      }
+      do {
+        n = read(pid, "environ", fd, buf, 0);
+        if (n > 0) {
+          scanner.feed(buf, 0, n);
+        }
+        // the kernel fills a read up to the end of the environment: a short read is the end (and
+        // saves the empty read that would say so)
+      } while (n == buf.length);
       scanner.finish();
     } catch (IOException e) {
       // it exited while being read: what was seen is all that can be said
