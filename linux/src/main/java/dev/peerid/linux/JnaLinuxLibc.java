@@ -23,9 +23,14 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final long SYS_PIDFD_OPEN = 434; // same number on every architecture (unified table)
   private static final int MAX_GROUPS = 65536; // NGROUPS_MAX
   private static final int O_RDONLY = 0;
-  private static final int O_CLOEXEC = 0x80000; // the generic value (x86, arm, riscv, ...)
+  private static final int O_CLOEXEC = 0x80000; // the generic values (x86, arm, riscv, ...)
+  private static final int O_DIRECTORY = 0x10000;
+  private static final int O_PATH = 0x200000;
   private static final int AT_FDCWD = -100;
   private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int STATX_INO = 0x100;
+  private static final int AT_EMPTY_PATH = 0x1000;
+  private static final byte[] EMPTY_PATH = {0};
   /** The statx fields FileIdentity needs (stx_ino, stx_size, stx_mtime, stx_ctime). */
   private static final int STATX_NEEDED = 0x100 | 0x200 | 0x40 | 0x80;
   private static final int ENAMETOOLONG = 36;
@@ -271,13 +276,28 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public FileIdentity stat(byte[] path) throws ErrnoException {
+    return statAt(AT_FDCWD, path);
+  }
+
+  @Override
+  public int openDirectoryPath(byte[] path) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    try {
+      return C.open(s.path(path), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    } catch (LastErrorException e) {
+      throw errno("open", e);
+    }
+  }
+
+  @Override
+  public FileIdentity statAt(int dirfd, byte[] path) throws ErrnoException {
     if (statxMissing) {
       throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
     }
     Scratch s = SCRATCH.get();
     // struct statx is the same on every architecture, so offsets are fixed (linux/stat.h)
     try {
-      X.statx(AT_FDCWD, s.path(path), 0, STATX_BASIC_STATS, s.address + Scratch.STRUCT);
+      X.statx(dirfd, s.path(path), 0, STATX_BASIC_STATS, s.address + Scratch.STRUCT);
     } catch (LastErrorException e) {
       throw errno("statx", e);
     } catch (LinkageError e) {
@@ -297,6 +317,26 @@ final class JnaLinuxLibc implements LinuxLibc {
     long mtime = nanos(b.getLong(at + 112), Integer.toUnsignedLong(b.getInt(at + 120)));
     long dev = makedev(Integer.toUnsignedLong(b.getInt(at + 136)), Integer.toUnsignedLong(b.getInt(at + 140)));
     return new FileIdentity(dev, ino, size, mtime, ctime);
+  }
+
+  @Override
+  public long inode(int fd) throws ErrnoException {
+    if (statxMissing) {
+      throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
+    }
+    Scratch s = SCRATCH.get();
+    try {
+      X.statx(fd, s.path(EMPTY_PATH), AT_EMPTY_PATH, STATX_INO, s.address + Scratch.STRUCT);
+    } catch (LastErrorException e) {
+      throw errno("statx", e);
+    } catch (LinkageError e) {
+      statxMissing = true;
+      throw new ErrnoException("statx", ENOSYS, "no statx in this C library: " + e.getMessage());
+    }
+    if ((s.view.getInt(Scratch.STRUCT) & STATX_INO) == 0) {
+      throw new ErrnoException("statx", ENOSYS, "statx did not report the inode");
+    }
+    return s.view.getLong(Scratch.STRUCT + 32);
   }
 
   /** glibc's gnu_dev_makedev: what stat() reports as st_dev, and so what the JDK's unix:dev is. */

@@ -62,6 +62,22 @@ interface LinuxLibc {
    */
   dev.peerid.FileIdentity stat(byte[] path) throws ErrnoException;
 
+  /**
+   * {@link #stat} of {@code name} relative to the directory {@code dirfd} names. The default
+   * answers ENOSYS, for test doubles that do not care.
+   */
+  default dev.peerid.FileIdentity statAt(int dirfd, byte[] name) throws ErrnoException {
+    throw new ErrnoException("statx", ENOSYS, "not implemented");
+  }
+
+  /**
+   * {@code open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)}: a handle on a directory, to look names
+   * up in, that reads nothing. The default answers ENOSYS, for test doubles that do not care.
+   */
+  default int openDirectoryPath(byte[] path) throws ErrnoException {
+    throw new ErrnoException("open", ENOSYS, "not implemented");
+  }
+
   /** {@code statfs.f_type} of FUSE filesystems. */
   long FUSE_SUPER_MAGIC = 0x65735546L;
 
@@ -71,6 +87,18 @@ interface LinuxLibc {
    */
   default long filesystemType(int fd) throws ErrnoException {
     throw new ErrnoException("fstatfs", ENOSYS, "not implemented");
+  }
+
+  /** {@code statfs.f_type} of pidfs, where pidfds live since Linux 6.9. */
+  long PIDFS_SUPER_MAGIC = 0x50494446L;
+
+  /**
+   * The inode number of an open file ({@code statx(fd, "", AT_EMPTY_PATH, STATX_INO)}). For a
+   * pidfd on pidfs it names the process for the whole boot: pidfs never gives one inode number
+   * to two processes, unlike the pid itself. The default answers ENOSYS, for test doubles.
+   */
+  default long inode(int fd) throws ErrnoException {
+    throw new ErrnoException("statx", ENOSYS, "not implemented");
   }
 
   /** ucred as {@code SO_PEERCRED} reports it: pid 0 when the peer is in a PID namespace we cannot see. */

@@ -10,7 +10,9 @@ import dev.peerid.spi.PeerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -24,6 +26,14 @@ import java.util.ServiceLoader;
  * unsupported off Linux; the system property {@value #DISABLE_PROPERTY}{@code =true} disables it.
  */
 public final class LinuxPeerBackend implements PeerBackend {
+  /** How long a full read of a peer process serves its next connections, unless told otherwise. */
+  public static final long DEFAULT_REUSE_MILLIS = 100;
+  /** The longest {@link Builder#reuseProcessFactsFor} accepts. */
+  public static final long MAX_REUSE_SECONDS = 10;
+  private static final Duration DEFAULT_REUSE = Duration.ofMillis(DEFAULT_REUSE_MILLIS);
+  /** Processes known at once; each holds one O_PATH descriptor of its /proc directory. */
+  static final int RECENT_PROCESSES = 128;
+
   /** Set to {@code true} to turn this backend off (it can only be disabled, never forced on). */
   public static final String DISABLE_PROPERTY = "dev.peerid.linux.disabled";
 
@@ -38,10 +48,13 @@ public final class LinuxPeerBackend implements PeerBackend {
   private volatile boolean noPeerPidfd;
   private volatile boolean noPeerGroups;
   private final boolean checkMappedLibraries;
+  private final RecentProcesses recent;
+  /** 0 unknown yet, 1 pidfds live on pidfs (Linux 6.9+), -1 they do not: no process can be recognised. */
+  private volatile int pidfdsOnPidfs;
 
-  /** The backend {@link ServiceLoader} finds. */
+  /** The backend {@link ServiceLoader} finds: {@link Builder}'s defaults. */
   public LinuxPeerBackend() {
-    this(false);
+    this(new Builder());
   }
 
   /**
@@ -51,35 +64,110 @@ public final class LinuxPeerBackend implements PeerBackend {
    * preloaded library that erased {@code LD_PRELOAD} from its environment and a copied client
    * loading a library through {@code $ORIGIN}. It costs a read of {@code maps} per peer (≈ 10–20
    * µs for a small native client), which is why it is not the default. Use it with
-   * {@code PeerVerifier.builder().backend(...)}.
+   * {@code PeerVerifier.builder().backend(...)}. The same as
+   * {@code builder().checkMappedLibraries(true).build()}.
    */
   public static LinuxPeerBackend checkingMappedLibraries() {
-    return new LinuxPeerBackend(true);
+    return builder().checkMappedLibraries(true).build();
   }
 
-  private LinuxPeerBackend(boolean checkMappedLibraries) {
-    this.checkMappedLibraries = checkMappedLibraries;
-    Throwable cause = probe();
+  /** Options for a backend made by hand, to give to {@code PeerVerifier.builder().backend(...)}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private LinuxPeerBackend(Builder b) {
+    this.checkMappedLibraries = b.checkMappedLibraries;
+    Throwable cause = b.libc != null ? null : probe();
     this.unavailable = cause;
-    this.libc = cause == null ? new JnaLinuxLibc() : null;
+    this.libc = b.libc != null ? b.libc : cause == null ? new JnaLinuxLibc() : null;
     this.proc = ProcFs.system(libc);
     this.users = NameDatabase.users();
     this.groups = NameDatabase.groups();
+    // a peer's mapped libraries change whenever it loads one: that check is never reused
+    this.recent = b.checkMappedLibraries || b.reuseProcessFactsFor.isZero() ? null
+        : new RecentProcesses(b.reuseProcessFactsFor.toNanos(), RECENT_PROCESSES, this::closeDescriptor);
   }
 
-  /** For tests: a given native layer on this system's /proc. */
+  /** For tests: a given native layer on this system's /proc, every peer read in full. */
   LinuxPeerBackend(LinuxLibc libc) {
     this(libc, false);
   }
 
-  /** For tests: a given native layer, and whether to check mapped libraries. */
+  /** For tests: a given native layer, and whether to check mapped libraries; every peer read in full. */
   LinuxPeerBackend(LinuxLibc libc, boolean checkMappedLibraries) {
-    this.checkMappedLibraries = checkMappedLibraries;
-    this.unavailable = null;
-    this.libc = libc;
-    this.proc = ProcFs.system(libc);
-    this.users = NameDatabase.users();
-    this.groups = NameDatabase.groups();
+    this(builder().libc(libc).checkMappedLibraries(checkMappedLibraries).reuseProcessFactsFor(Duration.ZERO));
+  }
+
+  /**
+   * Forgets the processes it knows and closes the {@code /proc/<pid>} descriptors it held for them
+   * (at most {@value #RECENT_PROCESSES}). The backend stays usable. {@code PeerVerifier.close()}
+   * calls it for a backend the verifier loaded itself.
+   */
+  @Override
+  public void close() {
+    if (recent != null) {
+      recent.clear();
+    }
+  }
+
+  /** How many processes it knows now (for tests and metrics). */
+  int recentProcesses() {
+    return recent == null ? 0 : recent.size();
+  }
+
+  /** Options of a {@link LinuxPeerBackend}. */
+  public static final class Builder {
+    private boolean checkMappedLibraries;
+    private Duration reuseProcessFactsFor = DEFAULT_REUSE;
+    private LinuxLibc libc;
+
+    private Builder() {}
+
+    /** Also check each peer's mapped libraries (see {@link #checkingMappedLibraries()}). Default: no. */
+    public Builder checkMappedLibraries(boolean check) {
+      this.checkMappedLibraries = check;
+      return this;
+    }
+
+    /**
+     * How long what a full read of a peer process found may serve its next connections. Default
+     * {@value LinuxPeerBackend#DEFAULT_REUSE_MILLIS} ms; at most {@value LinuxPeerBackend#MAX_REUSE_SECONDS} s; {@link Duration#ZERO}
+     * reads every connection's peer in full.
+     *
+     * <p>A full read (≈ 15 µs and a dozen system calls) looks at the running file, the tracer of
+     * every thread and the environment. A connection from a process read less than this long ago
+     * costs five system calls instead: the process is recognised by its pidfd (never by its pid,
+     * which can be reused), and the identity of the file it runs is checked again, so an exec of
+     * another program or a change to the file is seen at once. What is not re-read until the time
+     * is up: whether a debugger has been attached since (one attached later can in any case drive
+     * the connections the process already has), the environment (an exec of the same file with
+     * another {@code LD_PRELOAD}), and the supplementary groups of a process whose uid and gid are
+     * unchanged.
+     */
+    public Builder reuseProcessFactsFor(Duration maxAge) {
+      Objects.requireNonNull(maxAge, "maxAge");
+      if (maxAge.isNegative() || maxAge.compareTo(Duration.ofSeconds(MAX_REUSE_SECONDS)) > 0) {
+        throw new IllegalArgumentException("reuseProcessFactsFor must be between 0 and " + MAX_REUSE_SECONDS
+            + " s (longer would let a debugger attached later go unseen that long), got " + maxAge);
+      }
+      this.reuseProcessFactsFor = maxAge;
+      return this;
+    }
+
+    /** For tests: another native layer. */
+    Builder libc(LinuxLibc libc) {
+      this.libc = Objects.requireNonNull(libc, "libc");
+      return this;
+    }
+
+    public LinuxPeerBackend build() {
+      return new LinuxPeerBackend(this);
+    }
+  }
+
+  private void closeDescriptor(int fd) {
+    libc.close(fd);
   }
 
   private static Throwable probe() {
@@ -174,6 +262,35 @@ public final class LinuxPeerBackend implements PeerBackend {
         startTime = startTime(pid);
       }
     }
+    long processInode = recent == null || pidfd < 0 ? -1 : processInode(pidfd);
+    if (processInode < 0) {
+      return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, credentials(fd, cred), false,
+          users, groups);
+    }
+    long now = System.nanoTime();
+    RecentProcesses.Known known = recent.acquire(processInode, pid, now);
+    if (known != null) {
+      try {
+        // supplementary groups change only with the ids (setgroups needs privilege, and is done
+        // when dropping it) or through an exec, which a known process has not done
+        LinuxPeerProcess.Credentials c = known.credentials.uid() == cred.uid() && known.credentials.gid() == cred.gid()
+            ? known.credentials : credentials(fd, cred);
+        LinuxPeerProcess p = LinuxPeerProcess.readKnown(libc, proc, environment(), pidfd, known, c, users, groups);
+        if (p != null) {
+          return p;
+        }
+      } finally {
+        known.release();
+      }
+    }
+    LinuxPeerProcess.Credentials c = credentials(fd, cred);
+    LinuxPeerProcess p = LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, c, false,
+        users, groups);
+    remember(processInode, p, c, now);
+    return p;
+  }
+
+  private LinuxPeerProcess.Credentials credentials(int fd, LinuxLibc.PeerCredentials cred) {
     List<Long> gids = List.of();
     if (!noPeerGroups) {
       try {
@@ -183,8 +300,38 @@ public final class LinuxPeerBackend implements PeerBackend {
         noPeerGroups = e.errno() == LinuxLibc.ENOPROTOOPT;
       }
     }
-    return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime,
-        new LinuxPeerProcess.Credentials(cred.uid(), cred.gid(), gids), false, users, groups);
+    return new LinuxPeerProcess.Credentials(cred.uid(), cred.gid(), gids);
+  }
+
+  private void remember(long processInode, LinuxPeerProcess p, LinuxPeerProcess.Credentials credentials,
+      long readAtNanos) {
+    int dir;
+    try {
+      dir = p.openProcessDirectory();
+    } catch (IOException | PeerIdentificationException e) {
+      return; // it exited, or its directory cannot be opened: nothing to remember
+    }
+    recent.remember(processInode, p.process().pid(), new ProcFs.Exe(p.executable().path(), p.executable().identity()),
+        p.risks(), credentials, readAtNanos, dir);
+  }
+
+  /** The pidfs inode that names the process for the whole boot; -1 where pidfds are not on pidfs. */
+  private long processInode(int pidfd) {
+    if (pidfdsOnPidfs == 0) {
+      try {
+        pidfdsOnPidfs = libc.filesystemType(pidfd) == LinuxLibc.PIDFS_SUPER_MAGIC ? 1 : -1;
+      } catch (LinuxLibc.ErrnoException e) {
+        pidfdsOnPidfs = -1;
+      }
+    }
+    if (pidfdsOnPidfs < 0) {
+      return -1;
+    }
+    try {
+      return libc.inode(pidfd);
+    } catch (LinuxLibc.ErrnoException e) {
+      return -1;
+    }
   }
 
   private PeerProcess attachPid(long pid) throws PeerIdentificationException {

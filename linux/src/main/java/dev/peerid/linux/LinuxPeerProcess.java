@@ -116,6 +116,44 @@ final class LinuxPeerProcess implements PeerProcess {
     }
   }
 
+  /**
+   * The facts of a pinned process as a recent full read found them, after checking, with one
+   * {@code statx} through the {@code /proc/<pid>} descriptor bound to it, that it still runs the
+   * same file: an exec of another program, or a change to the file, shows there. Null, with the
+   * pidfd still open and the caller's, when it does not or cannot be read now (it may have
+   * exited): the caller then reads it in full, which gives the right error.
+   */
+  static LinuxPeerProcess readKnown(LinuxLibc libc, ProcFs proc, Environment env, int pidfd,
+      RecentProcesses.Known known, Credentials credentials, NameDatabase users, NameDatabase groups) {
+    try {
+      if (!proc.exeIdentityAt(known.pid, known.procDir).equals(known.exe.identity())) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    ProcessInfo info = new ProcessInfo(known.pid, credentials.uid(), credentials.gid(), credentials.groups(),
+        users.name(credentials.uid()), groups.name(credentials.gid()), "pidfd", false);
+    return new LinuxPeerProcess(libc, proc, env, known.pid, pidfd, -1, info,
+        new ExecutableInfo(known.exe.path(), known.exe.identity()), known.risks);
+  }
+
+  /**
+   * Opens this process's {@code /proc/<pid>} for {@link RecentProcesses}, confirmed to be bound to
+   * this process (it was alive after the open, so the pid was still its own). The caller owns the
+   * descriptor.
+   */
+  int openProcessDirectory() throws IOException, PeerIdentificationException {
+    int dir = proc.openProcessDirectory(pid);
+    try {
+      confirmAlive();
+    } catch (PeerIdentificationException e) {
+      libc.close(dir);
+      throw e;
+    }
+    return dir;
+  }
+
   private static boolean exitedQuietly(LinuxLibc libc, int pidfd) {
     try {
       return libc.hasExited(pidfd);

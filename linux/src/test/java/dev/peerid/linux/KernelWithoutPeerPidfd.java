@@ -67,4 +67,19 @@ final class KernelWithoutPeerPidfd implements LinuxLibc {
   public long filesystemType(int fd) throws ErrnoException {
     return real.filesystemType(fd);
   }
+
+  @Override
+  public long inode(int fd) throws ErrnoException {
+    return real.inode(fd);
+  }
+
+  @Override
+  public FileIdentity statAt(int dirfd, byte[] name) throws ErrnoException {
+    return real.statAt(dirfd, name);
+  }
+
+  @Override
+  public int openDirectoryPath(byte[] path) throws ErrnoException {
+    return real.openDirectoryPath(path);
+  }
 }
