@@ -5,6 +5,7 @@ import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
+import dev.peerid.linux.LinuxPeerBackend;
 import dev.peerid.linux.ima.ImaHashAlgorithm;
 import dev.peerid.linux.ima.ImaSigner;
 import dev.peerid.netty.PeerAuthentication;
@@ -40,6 +41,8 @@ import org.newsclub.net.unix.FileDescriptorCast;
 /**
  * New connections per second to an epoll Unix-socket echo server without and with
  * {@code PeerAuthenticationHandler} (warm verification cache), side by side in one run, and the
+ * same with a Linux backend that reads every connection's peer in full
+ * ({@code reuseProcessFactsFor(Duration.ZERO)}, i.e. no process facts reused), and the
  * latency to a connection's first echoed byte (median, p99). Both servers see the same clients:
  * by default N single-threaded native processes (see {@link NativeEchoClients}), signed with a
  * throwaway key and allowed by the policy {@code signed}, as real clients of such a server are;
@@ -101,62 +104,71 @@ public final class HandlerThroughputBenchmark {
     }
     NativeEchoClients nativeOnes = nativeClients;
     Clients clients = jvmClients ? (socket, duration) -> run(socket, threads, duration) : nativeOnes::run;
-    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trust).policy(policy).build()) {
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trust).policy(policy).build();
+        LinuxPeerBackend fullReads = LinuxPeerBackend.builder().reuseProcessFactsFor(Duration.ZERO).build();
+        PeerVerifier fullVerifier = PeerVerifier.builder().trustStore(trust).policy(policy).backend(fullReads)
+            .build()) {
       PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
-      Path plainSock = dir.resolve("plain.sock");
-      Path authSock = dir.resolve("auth.sock");
+      PeerAuthentication fullAuth = PeerAuthentication.builder(fullVerifier).maxPending(4096).build();
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       AtomicLong denied = new AtomicLong();
       try {
-        Channel plain = server(group, plainSock, null, denied);
-        Channel authd = server(group, authSock, auth, denied);
+        List<Channel> servers = List.of(server(group, dir.resolve("plain.sock"), null, denied),
+            server(group, dir.resolve("auth.sock"), auth, denied),
+            server(group, dir.resolve("full.sock"), fullAuth, denied));
+        List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"));
         // warm up: JIT, verification cache (one verification of the client's executable)
-        clients.run(plainSock, Duration.ofSeconds(2));
-        clients.run(authSock, Duration.ofSeconds(2));
+        for (Path socket : sockets) {
+          clients.run(socket, Duration.ofSeconds(2));
+        }
         if (denied.get() > 0) {
           System.err.println("the handler denied the client (" + denied.get() + " times); the benchmark needs an "
               + "allowing policy");
           System.exit(1);
         }
-        List<Result> plainRuns = new ArrayList<>();
-        List<Result> authRuns = new ArrayList<>();
-        double[] ratios = new double[rounds];
+        List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        double[][] ratios = new double[2][rounds];
         for (int round = 0; round < rounds; round++) {
-          // the order alternates too, so that neither server always runs right after a GC of the other's garbage
-          Result pr;
-          Result ar;
-          if (round % 2 == 0) {
-            pr = clients.run(plainSock, Duration.ofSeconds(seconds));
-            ar = clients.run(authSock, Duration.ofSeconds(seconds));
-          } else {
-            ar = clients.run(authSock, Duration.ofSeconds(seconds));
-            pr = clients.run(plainSock, Duration.ofSeconds(seconds));
+          // the order rotates too, so that no server always runs right after a GC of another's garbage
+          Result[] r = new Result[3];
+          for (int k = 0; k < 3; k++) {
+            int which = (round + k) % 3;
+            r[which] = clients.run(sockets.get(which), Duration.ofSeconds(seconds));
+            runs.get(which).add(r[which]);
           }
-          plainRuns.add(pr);
-          authRuns.add(ar);
-          ratios[round] = ar.perSecond() / pr.perSecond();
+          ratios[0][round] = r[1].perSecond() / r[0].perSecond();
+          ratios[1][round] = r[2].perSecond() / r[0].perSecond();
         }
-        Result p = merge(plainRuns);
-        Result a = merge(authRuns);
+        Result p = merge(runs.get(0));
+        Result a = merge(runs.get(1));
+        Result f = merge(runs.get(2));
         System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
-            + "alternating%n", rounds, seconds);
+            + "rotating%n", rounds, seconds);
         System.out.printf("  clients: %s%n", clientsLine);
         System.out.printf("  cores=%d, verifier cache entries=%d, denied=%d, connections closed without echo=%d%n",
             Runtime.getRuntime().availableProcessors(), verifier.cachedFiles(), denied.get(),
             nativeClients == null ? 0 : nativeClients.failures());
-        System.out.printf("  %-22s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
-        System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "plain echo", p.perSecond(),
+        System.out.printf("  %-38s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "plain echo", p.perSecond(),
             p.percentile(0.5), p.percentile(0.99));
-        System.out.printf("  %-22s %12.0f %11.1f us %11.1f us%n", "with handler (warm)", a.perSecond(),
-            a.percentile(0.5), a.percentile(0.99));
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler (warm; the default)",
+            a.perSecond(), a.percentile(0.5), a.percentile(0.99));
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, every peer read in full",
+            f.perSecond(), f.percentile(0.5), f.percentile(0.99));
         System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
-            + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios), median(ratios));
-        System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us%n",
-            verifierOnly(verifier, dir.resolve("direct.sock"), nativeClients));
-        System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us%n",
-            a.percentile(0.5) - p.percentile(0.5), a.percentile(0.99) - p.percentile(0.99));
-        plain.close().sync();
-        authd.close().sync();
+            + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios[0]), median(ratios[0]));
+        System.out.printf("  ratio with every peer read in full (reuseProcessFactsFor(0)): %.2f; per round: %s, "
+            + "median %.2f%n", f.perSecond() / p.perSecond(), format(ratios[1]), median(ratios[1]));
+        System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us, "
+            + "with every peer read in full: %.1f us%n",
+            verifierOnly(verifier, dir.resolve("direct.sock"), nativeClients),
+            verifierOnly(fullVerifier, dir.resolve("direct-full.sock"), nativeClients));
+        System.out.printf("  added first-byte latency: p50 %+.1f us, p99 %+.1f us (full reads: %+.1f us, %+.1f us)%n",
+            a.percentile(0.5) - p.percentile(0.5), a.percentile(0.99) - p.percentile(0.99),
+            f.percentile(0.5) - p.percentile(0.5), f.percentile(0.99) - p.percentile(0.99));
+        for (Channel c : servers) {
+          c.close().sync();
+        }
       } finally {
         group.shutdownGracefully().sync();
       }
