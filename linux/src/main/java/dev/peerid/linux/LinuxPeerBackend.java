@@ -271,8 +271,8 @@ public final class LinuxPeerBackend implements PeerBackend {
     RecentProcesses.Known known = recent.acquire(processInode, pid, now);
     if (known != null) {
       try {
-        // supplementary groups change only with the ids (setgroups needs privilege, and is done
-        // when dropping it) or through an exec, which a known process has not done
+        // supplementary groups change only through setgroups, which needs privilege and comes with
+        // new ids when a process drops it: with the same uid and gid, the groups read before hold
         LinuxPeerProcess.Credentials c = known.credentials.uid() == cred.uid() && known.credentials.gid() == cred.gid()
             ? known.credentials : credentials(fd, cred);
         LinuxPeerProcess p = LinuxPeerProcess.readKnown(libc, proc, environment(), pidfd, known, c, users, groups);

@@ -121,7 +121,8 @@ final class LinuxPeerProcess implements PeerProcess {
    * {@code statx} through the {@code /proc/<pid>} descriptor bound to it, that it still runs the
    * same file: an exec of another program, or a change to the file, shows there. Null, with the
    * pidfd still open and the caller's, when it does not or cannot be read now (it may have
-   * exited): the caller then reads it in full, which gives the right error.
+   * exited): the caller then reads it in full, which gives the right error. Takes ownership of the
+   * pidfd otherwise (closed here if this throws).
    */
   static LinuxPeerProcess readKnown(LinuxLibc libc, ProcFs proc, Environment env, int pidfd,
       RecentProcesses.Known known, Credentials credentials, NameDatabase users, NameDatabase groups) {
@@ -132,10 +133,15 @@ final class LinuxPeerProcess implements PeerProcess {
     } catch (IOException e) {
       return null;
     }
-    ProcessInfo info = new ProcessInfo(known.pid, credentials.uid(), credentials.gid(), credentials.groups(),
-        users.name(credentials.uid()), groups.name(credentials.gid()), "pidfd", false);
-    return new LinuxPeerProcess(libc, proc, env, known.pid, pidfd, -1, info,
-        new ExecutableInfo(known.exe.path(), known.exe.identity()), known.risks);
+    try {
+      ProcessInfo info = new ProcessInfo(known.pid, credentials.uid(), credentials.gid(), credentials.groups(),
+          users.name(credentials.uid()), groups.name(credentials.gid()), "pidfd", false);
+      return new LinuxPeerProcess(libc, proc, env, known.pid, pidfd, -1, info,
+          new ExecutableInfo(known.exe.path(), known.exe.identity()), known.risks);
+    } catch (RuntimeException e) {
+      libc.close(pidfd);
+      throw e;
+    }
   }
 
   /**
