@@ -8,6 +8,7 @@ import dev.peerid.spi.ExecutableVerifier;
 import dev.peerid.spi.PeerBackend;
 import dev.peerid.spi.PeerProcess;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,11 @@ public final class LinuxPeerBackend implements PeerBackend {
   private static final Duration DEFAULT_REUSE = Duration.ofMillis(DEFAULT_REUSE_MILLIS);
   /** Processes known at once; each holds one O_PATH descriptor of its /proc directory. */
   static final int RECENT_PROCESSES = 128;
+
+  /** Made on first use: a backend that reuses nothing (or is unsupported here) starts no thread. */
+  private static final class Cleanup {
+    static final Cleaner CLEANER = Cleaner.create();
+  }
 
   /** Set to {@code true} to turn this backend off (it can only be disabled, never forced on). */
   public static final String DISABLE_PROPERTY = "dev.peerid.linux.disabled";
@@ -85,8 +91,12 @@ public final class LinuxPeerBackend implements PeerBackend {
     this.users = NameDatabase.users();
     this.groups = NameDatabase.groups();
     // a peer's mapped libraries change whenever it loads one: that check is never reused
-    this.recent = b.checkMappedLibraries || b.reuseProcessFactsFor.isZero() ? null
-        : new RecentProcesses(b.reuseProcessFactsFor.toNanos(), RECENT_PROCESSES, this::closeDescriptor);
+    this.recent = b.checkMappedLibraries || b.reuseProcessFactsFor.isZero() || libc == null ? null
+        : new RecentProcesses(b.reuseProcessFactsFor.toNanos(), RECENT_PROCESSES, libc::close);
+    if (recent != null) {
+      // a backend made per connection and never closed must not keep its descriptors for good
+      Cleanup.CLEANER.register(this, recent::clear);
+    }
   }
 
   /** For tests: a given native layer on this system's /proc, every peer read in full. */
@@ -164,10 +174,6 @@ public final class LinuxPeerBackend implements PeerBackend {
     public LinuxPeerBackend build() {
       return new LinuxPeerBackend(this);
     }
-  }
-
-  private void closeDescriptor(int fd) {
-    libc.close(fd);
   }
 
   private static Throwable probe() {
