@@ -499,7 +499,7 @@ class RecentProcessesTest {
         .trustStore(TrustStore.builder().trust("vendor", ImaTestKeys.create(live.dir).certPem).build())
         .policy(Policy.parse("not traced")).backend(backend).build()) {
       Verdict v = verifier.verify(PeerHandle.socket(second.fd()));
-      assertFalse(v.isAllowed(), "even a policy that allows any program: " + v);
+      assertFalse(v.isAllowed(), "even under a policy that allows any untraced program: " + v);
       assertTrue(String.join(" ", v.reasons()).contains("exited"), v.reasons().toString());
     }
   }
