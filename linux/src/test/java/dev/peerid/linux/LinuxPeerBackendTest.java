@@ -62,6 +62,7 @@ class LinuxPeerBackendTest {
 
   @AfterEach
   void tearDown() throws IOException {
+    backend.close(); // the /proc/<pid> descriptors it keeps for recent peers
     live.close();
   }
 

@@ -94,6 +94,21 @@ final class LivePeers implements Closeable {
     return peer;
   }
 
+  /**
+   * Accepts the next connection, made by {@code from}'s process (which the caller told to connect
+   * again); closed with the others.
+   */
+  Peer next(Peer from) throws IOException {
+    Peer peer = new Peer(from.process, server.accept());
+    peers.add(peer);
+    return peer;
+  }
+
+  /** Accepts the next connection, whoever makes it; the caller closes it. */
+  AFUNIXSocket accept() throws IOException {
+    return server.accept();
+  }
+
   private String log(int index) {
     try {
       return Files.readString(dir.resolve("child-" + index + ".log"));
