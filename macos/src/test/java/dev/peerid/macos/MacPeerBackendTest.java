@@ -72,6 +72,45 @@ class MacPeerBackendTest {
   int validity;
   List<X509Certificate> certificates;
   final Map<String, Pointer> info = new HashMap<>();
+  /** What Security.framework's entitlements-dict holds; whether it is a dictionary at all. */
+  List<String> securityEntitlements = List.of("com.apple.security.cs.allow-jit");
+  boolean entitlementsIsDictionary = true;
+  /** The blob the kernel holds (magic, length, plist), null for none; errno to fail csops with, or 0. */
+  byte[] kernelBlob = entitlementsBlob("com.apple.security.cs.allow-jit");
+  int kernelErrno;
+  final List<Long> kernelBufferSizes = new ArrayList<>();
+
+  static byte[] entitlementsBlob(String... trueKeys) {
+    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>");
+    for (String key : trueKeys) {
+      xml.append("<key>").append(key).append("</key><true/>");
+    }
+    xml.append("<key>com.apple.security.application-groups</key><array><string>g</string></array>");
+    byte[] plist = xml.append("</dict></plist>").toString().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + plist.length).putInt(SuperBlob.ENTITLEMENTS_MAGIC).putInt(8 + plist.length)
+        .put(plist).array();
+  }
+
+  /** xnu csops_copy_token: ERANGE under 8 bytes; none: nothing written; too short: the length and ERANGE. */
+  int kernelEntitlements(byte[] out, long size) {
+    kernelBufferSizes.add(size);
+    assertEquals(out.length, size, "the size passed is the buffer's");
+    if (kernelErrno != 0) {
+      throw new com.sun.jna.LastErrorException(kernelErrno);
+    }
+    if (size < 8) {
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }
+    if (kernelBlob == null) {
+      return 0;
+    }
+    if (size < kernelBlob.length) {
+      ByteBuffer.wrap(out).putInt(0, 0).putInt(4, kernelBlob.length);
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }
+    System.arraycopy(kernelBlob, 0, out, 0, kernelBlob.length);
+    return 0;
+  }
 
   Pointer owned(String what) {
     Pointer p = new Pointer(addresses.addAndGet(16));
@@ -133,6 +172,11 @@ class MacPeerBackendTest {
       ByteBuffer.wrap((byte[]) inv.getArgument(2)).order(ByteOrder.LITTLE_ENDIAN).putInt(0, csFlags);
       return 0;
     }).when(libc).csops(eq(PID), eq(LibC.CS_OPS_STATUS), any(byte[].class), eq(4L));
+    doAnswer(inv -> kernelEntitlements(inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+            any(byte[].class));
+    doAnswer(inv -> kernelEntitlements(inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong());
     doAnswer(inv -> {
       ByteBuffer b = ByteBuffer.wrap((byte[]) inv.getArgument(3)).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(12, PID).putInt(20, UID).putInt(24, GID).putLong(120, startSeconds).putLong(128, 250);
@@ -183,7 +227,8 @@ class MacPeerBackendTest {
     when(cf.dictionaryValue(any(), eq("unique"))).thenReturn(unique);
     when(cf.stringValue(identifier)).thenReturn(java.util.Optional.of("org.openjfx.client"));
     when(cf.numberValue(flags)).thenAnswer(inv -> OptionalLong.of(csFlags & 0xffff_ffffL & ~SecCodeCheck.CS_VALID));
-    when(cf.trueKeys(entitlements)).thenReturn(List.of("com.apple.security.cs.allow-jit"));
+    when(cf.isDictionary(entitlements)).thenAnswer(inv -> entitlementsIsDictionary);
+    when(cf.trueKeys(entitlements)).thenAnswer(inv -> securityEntitlements);
     Map<Long, byte[]> certData = new HashMap<>();
     when(cf.arrayValues(certArray)).thenAnswer(inv -> {
       List<Pointer> refs = new ArrayList<>();
