@@ -96,6 +96,9 @@ final class KernelEntitlements {
 
   /** A blob as copied out by the kernel: all zeros means none. */
   static KernelEntitlements parse(byte[] blob) {
+    if (blob.length < HEADER_SIZE) {
+      return unreadable("the kernel's blob has " + blob.length + " bytes, less than its 8-byte header");
+    }
     ByteBuffer b = ByteBuffer.wrap(blob);
     int magic = b.getInt(0);
     long length = Integer.toUnsignedLong(b.getInt(4));

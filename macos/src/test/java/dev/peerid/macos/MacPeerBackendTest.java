@@ -22,6 +22,9 @@ import com.sun.jna.ptr.PointerByReference;
 import dev.peerid.CodeSignature;
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.Verdict;
 import dev.peerid.Platform;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
@@ -464,6 +467,190 @@ class MacPeerBackendTest {
     PeerIdentificationException e = assertThrows(PeerIdentificationException.class,
         () -> backend(null).attach(PeerHandle.socket(FD)));
     assertTrue(e.getMessage().contains("errno 57"), e.getMessage());
+  }
+
+  private void noEntitlementsDict() {
+    when(cf.dictionaryValue(any(), eq("entitlements-dict"))).thenReturn(null);
+  }
+
+  private static List<String> entitlements(CodeSignature sig) {
+    String list = sig.attribute("entitlements").orElseThrow();
+    return list.isEmpty() ? List.of() : List.of(list.split("\n"));
+  }
+
+  @Test
+  void agreeingSourcesReportTheEntitlementsOnceAfterALengthProbe() throws Exception {
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(sig));
+    assertEquals(List.of(8L, (long) kernelBlob.length), kernelBufferSizes);
+  }
+
+  @Test
+  void anEntitlementSecurityFrameworkLeavesOutIsTakenFromTheKernel() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(sig));
+  }
+
+  @Test
+  void aPolicyWithoutTheOptInDeniesAnEntitlementOnlyTheKernelReports() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    String vendor = "anchor apple generic and team = \"S7ZR395D8U\" and identifier \"org.openjfx.client\"";
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(Policy.parse(vendor))
+        .backend(backend(null)).threads(1).build()) {
+      Verdict denied = verifier.verify(PeerHandle.socket(FD));
+      assertFalse(denied.isAllowed(), denied.toString());
+      assertTrue(denied.reasons().stream().anyMatch(r -> r.contains("com.apple.security.get-task-allow")),
+          denied.reasons().toString());
+    }
+    // the same peer, with the opt-in: the entitlement was the only reason
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty())
+        .policy(Policy.parse(vendor + " and entitlement \"com.apple.security.get-task-allow\""))
+        .backend(backend(null)).threads(1).build()) {
+      Verdict allowed = verifier.verify(PeerHandle.socket(FD));
+      assertTrue(allowed.isAllowed(), allowed.toString());
+    }
+  }
+
+  @Test
+  void theKernelsExtraEntitlementsAreJoinedToSecurityFrameworks() throws Exception {
+    kernelBlob = entitlementsBlob("com.apple.security.cs.allow-jit", "com.apple.security.cs.disable-library-validation");
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(List.of("com.apple.security.cs.allow-jit", "com.apple.security.cs.disable-library-validation"),
+        entitlements(sig));
+  }
+
+  @Test
+  void securityFrameworksEntitlementsStayWhenTheKernelGivesNone() throws Exception {
+    // xnu writes nothing also when AMFI cannot give the XML form
+    kernelBlob = null;
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void aPeerWithoutEntitlementsHasNone() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = null;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of(), entitlements(sig));
+    assertEquals(List.of(8L), kernelBufferSizes);
+  }
+
+  @Test
+  void aGarbageKernelBlobWithoutADictIsInvalid() throws Exception {
+    noEntitlementsDict();
+    byte[] garbage = "<plist><dict><key>com.apple.security.get-task-allow</key><true/>".getBytes(StandardCharsets.UTF_8);
+    kernelBlob = ByteBuffer.allocate(8 + garbage.length).putInt(SuperBlob.ENTITLEMENTS_MAGIC)
+        .putInt(8 + garbage.length).put(garbage).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).startsWith("cannot establish the peer's entitlements"), sig.reasons().toString());
+    assertTrue(sig.reasons().get(0).contains("not a readable entitlements plist"), sig.reasons().toString());
+  }
+
+  @Test
+  void aGarbageKernelBlobBesideAReadableDictKeepsTheDict() throws Exception {
+    kernelBlob = new byte[] {(byte) 0xfa, (byte) 0xde, 0x71, 0x71, 0, 0, 0, 9, 'x'};
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(sig));
+  }
+
+  @Test
+  void aHugeClaimedLengthIsRefusedWithoutAllocatingIt() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = new byte[0];
+    doAnswer(inv -> {
+      kernelBufferSizes.add(inv.getArgument(3));
+      ByteBuffer.wrap((byte[]) inv.getArgument(2)).putInt(4, 0xfffffff0);
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }).when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+        any(byte[].class));
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("a blob of 4294967280 bytes"), sig.reasons().toString());
+    assertEquals(List.of(8L), kernelBufferSizes, "only the 8-byte probe was made");
+  }
+
+  @Test
+  void aBlobJustOverTheBoundIsRefusedAndOneAtItIsRead() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = new byte[(int) KernelEntitlements.MAX_BLOB_BYTES + 1];
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertEquals(List.of(8L), kernelBufferSizes);
+    byte[] padded = entitlementsBlob("com.apple.security.get-task-allow");
+    byte[] atBound = java.util.Arrays.copyOf(padded, (int) KernelEntitlements.MAX_BLOB_BYTES);
+    java.util.Arrays.fill(atBound, padded.length, atBound.length, (byte) ' ');
+    ByteBuffer.wrap(atBound).putInt(4, atBound.length);
+    kernelBlob = atBound;
+    kernelBufferSizes.clear();
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(check(null, TrustStore.empty())));
+    assertEquals(List.of(8L, KernelEntitlements.MAX_BLOB_BYTES), kernelBufferSizes);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "3, the process is gone or now runs another program",
+    "22, the kernel does not consider its code valid",
+    "85, the kernel holds no code signature for it",
+    "1, errno 1: unexpected error",
+  })
+  void aKernelRefusalWithoutADictIsInvalid(int errno, String reason) throws Exception {
+    noEntitlementsDict();
+    kernelErrno = errno;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains(reason), sig.reasons().toString());
+  }
+
+  @Test
+  void aKernelRefusalBesideAReadableDictKeepsTheDict() throws Exception {
+    kernelErrno = LibC.ESRCH;
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void theDerFormWithoutADictIsInvalidAndSaysSo() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = ByteBuffer.allocate(16).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(16).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("DER form"), sig.reasons().toString());
+  }
+
+  @Test
+  void entitlementsThatAreNotADictionaryAndNoneFromTheKernelAreInvalid() throws Exception {
+    entitlementsIsDictionary = false;
+    kernelBlob = null;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("not a dictionary"), sig.reasons().toString());
+    verify(cf, never()).trueKeys(any());
+  }
+
+  @Test
+  void entitlementsThatAreNotADictionaryGiveWayToTheKernels() throws Exception {
+    entitlementsIsDictionary = false;
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void aBarePidsEntitlementsComeFromCsopsByPid() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.cs.allow-dyld-environment-variables");
+    try (PeerProcess p = backend(null).attach(PeerHandle.pid(PID))) {
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(List.of("com.apple.security.cs.allow-dyld-environment-variables"), entitlements(sig));
+    }
+    verify(libc, never()).csops_audittoken(anyInt(), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+        any(byte[].class));
   }
 
   @Test
