@@ -50,8 +50,44 @@ final class KernelEntitlements {
     return new KernelEntitlements(Kind.UNREADABLE, List.of(), problem);
   }
 
-  /** Asks the kernel: the length first (8-byte probe), then the blob, never more than {@link #MAX_BLOB_BYTES}. */
+  /**
+   * Asks the kernel: the length first (8-byte probe), then the blob, never more than {@link
+   * #MAX_BLOB_BYTES}. When the XML operation gives nothing, the DER operation is asked whether there
+   * are entitlements after all: xnu also writes nothing when AMFI cannot give the XML form.
+   */
   static KernelEntitlements read(CodeGuest guest, LibC libc) {
+    KernelEntitlements xml = readXml(guest, libc);
+    return xml.kind == Kind.NONE ? derPresence(guest, libc) : xml;
+  }
+
+  /** NONE when the kernel holds no DER entitlements either (or predates the DER operation). */
+  private static KernelEntitlements derPresence(CodeGuest guest, LibC libc) {
+    byte[] header = new byte[HEADER_SIZE];
+    long length;
+    try {
+      int result = guest.csops(libc, LibC.CS_OPS_DER_ENTITLEMENTS_BLOB, header);
+      if (result != 0) {
+        return unreadable("the kernel gives no XML form and refused the DER form (csops returned " + result + ")");
+      }
+      length = Integer.toUnsignedLong(ByteBuffer.wrap(header).getInt(4));
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LibC.EINVAL) {
+        // an unknown operation (before macOS 12): entitlements were XML only, so none is none
+        return none();
+      }
+      if (e.getErrorCode() != LibC.ERANGE) {
+        return unreadable("the kernel gives no XML form and refused the DER form (" + refusal(e.getErrorCode()) + ")");
+      }
+      length = Integer.toUnsignedLong(ByteBuffer.wrap(header).getInt(4));
+    }
+    if (length <= HEADER_SIZE) {
+      return none();
+    }
+    return unreadable("the kernel holds them only in the DER form (" + length
+        + " bytes), which peerid does not read");
+  }
+
+  private static KernelEntitlements readXml(CodeGuest guest, LibC libc) {
     byte[] header = new byte[HEADER_SIZE];
     try {
       int result = guest.csops(libc, LibC.CS_OPS_ENTITLEMENTS_BLOB, header);
@@ -62,7 +98,7 @@ final class KernelEntitlements {
       return parse(header);
     } catch (LastErrorException e) {
       if (e.getErrorCode() != LibC.ERANGE) {
-        return unreadable(refusal(e.getErrorCode()));
+        return unreadable("the kernel refused to give it (" + refusal(e.getErrorCode()) + ")");
       }
     }
     long length = Integer.toUnsignedLong(ByteBuffer.wrap(header).getInt(4));
@@ -79,7 +115,7 @@ final class KernelEntitlements {
     } catch (LastErrorException e) {
       return unreadable(e.getErrorCode() == LibC.ERANGE
           ? "the blob grew beyond the " + length + " bytes the kernel first reported"
-          : refusal(e.getErrorCode()));
+          : "the kernel refused to give it (" + refusal(e.getErrorCode()) + ")");
     }
     return parse(blob);
   }
@@ -91,7 +127,7 @@ final class KernelEntitlements {
       case LibC.EBADEXEC -> "the kernel holds no code signature for it";
       default -> "unexpected error";
     };
-    return "the kernel refused to give it (errno " + errno + ": " + why + ")";
+    return "errno " + errno + ": " + why;
   }
 
   /** A blob as copied out by the kernel: all zeros means none. */

@@ -13,6 +13,8 @@ interface LibC extends Library {
   int CS_OPS_STATUS = 0;
   /** The XML entitlements blob the kernel holds for the process (xnu {@code bsd/sys/codesign.h}). */
   int CS_OPS_ENTITLEMENTS_BLOB = 7;
+  /** The DER entitlements blob (macOS 12+; older kernels answer an unknown op with EINVAL). */
+  int CS_OPS_DER_ENTITLEMENTS_BLOB = 16;
   /** errno values (xnu {@code bsd/sys/errno.h}) that csops answers with. */
   int ESRCH = 3;
   int EINVAL = 22;

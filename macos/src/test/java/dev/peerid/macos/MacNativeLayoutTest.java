@@ -279,6 +279,7 @@ class MacNativeLayoutTest {
   void theEntitlementsBlobOperationMatchesCodesignHAndKernProcC() {
     // xnu bsd/sys/codesign.h
     assertEquals(7, LibC.CS_OPS_ENTITLEMENTS_BLOB);
+    assertEquals(16, LibC.CS_OPS_DER_ENTITLEMENTS_BLOB);
     // xnu bsd/sys/errno.h
     assertEquals(3, LibC.ESRCH);
     assertEquals(22, LibC.EINVAL);

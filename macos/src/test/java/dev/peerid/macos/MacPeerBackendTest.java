@@ -81,6 +81,9 @@ class MacPeerBackendTest {
   /** The blob the kernel holds (magic, length, plist), null for none; errno to fail csops with, or 0. */
   byte[] kernelBlob = entitlementsBlob("com.apple.security.cs.allow-jit");
   int kernelErrno;
+  /** The DER blob the kernel holds (the XML op is asked first), null for none; errno for the DER op. */
+  byte[] kernelDerBlob;
+  int kernelDerErrno;
   final List<Long> kernelBufferSizes = new ArrayList<>();
 
   static byte[] entitlementsBlob(String... trueKeys) {
@@ -97,21 +100,25 @@ class MacPeerBackendTest {
   /** xnu csops_copy_token: ERANGE under 8 bytes; none: nothing written; too short: the length and ERANGE. */
   int kernelEntitlements(byte[] out, long size) {
     kernelBufferSizes.add(size);
+    return copyToken(kernelBlob, kernelErrno, out, size);
+  }
+
+  static int copyToken(byte[] blob, int errno, byte[] out, long size) {
     assertEquals(out.length, size, "the size passed is the buffer's");
-    if (kernelErrno != 0) {
-      throw new com.sun.jna.LastErrorException(kernelErrno);
+    if (errno != 0) {
+      throw new com.sun.jna.LastErrorException(errno);
     }
     if (size < 8) {
       throw new com.sun.jna.LastErrorException(LibC.ERANGE);
     }
-    if (kernelBlob == null) {
+    if (blob == null) {
       return 0;
     }
-    if (size < kernelBlob.length) {
-      ByteBuffer.wrap(out).putInt(0, 0).putInt(4, kernelBlob.length);
+    if (size < blob.length) {
+      ByteBuffer.wrap(out).putInt(0, 0).putInt(4, blob.length);
       throw new com.sun.jna.LastErrorException(LibC.ERANGE);
     }
-    System.arraycopy(kernelBlob, 0, out, 0, kernelBlob.length);
+    System.arraycopy(blob, 0, out, 0, blob.length);
     return 0;
   }
 
@@ -180,6 +187,11 @@ class MacPeerBackendTest {
             any(byte[].class));
     doAnswer(inv -> kernelEntitlements(inv.getArgument(2), inv.getArgument(3)))
         .when(libc).csops(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong());
+    doAnswer(inv -> copyToken(kernelDerBlob, kernelDerErrno, inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_DER_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+            any(byte[].class));
+    doAnswer(inv -> copyToken(kernelDerBlob, kernelDerErrno, inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops(eq(PID), eq(LibC.CS_OPS_DER_ENTITLEMENTS_BLOB), any(byte[].class), anyLong());
     doAnswer(inv -> {
       ByteBuffer b = ByteBuffer.wrap((byte[]) inv.getArgument(3)).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(12, PID).putInt(20, UID).putInt(24, GID).putLong(120, startSeconds).putLong(128, 250);
@@ -539,6 +551,39 @@ class MacPeerBackendTest {
     assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
     assertEquals(List.of(), entitlements(sig));
     assertEquals(List.of(8L), kernelBufferSizes);
+  }
+
+  @Test
+  void derOnlyEntitlementsWithoutADictAreInvalid() throws Exception {
+    // xnu writes nothing for the XML op when AMFI cannot give the XML form: the DER op tells
+    noEntitlementsDict();
+    kernelBlob = null;
+    kernelDerBlob = ByteBuffer.allocate(40).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(40).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("only in the DER form (40 bytes)"), sig.reasons().toString());
+  }
+
+  @Test
+  void derOnlyEntitlementsBesideAReadableDictKeepTheDict() throws Exception {
+    kernelBlob = null;
+    kernelDerBlob = ByteBuffer.allocate(40).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(40).array();
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"22, UNTRUSTED", "3, INVALID"})
+  void aKernelBeforeTheDerOpMeansNoneOtherDerRefusalsDeny(int errno, SignatureStatus expected) throws Exception {
+    noEntitlementsDict();
+    kernelBlob = null;
+    kernelDerErrno = errno; // EINVAL: an unknown op, before macOS 12
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(expected, sig.status(), sig.toString());
+    if (expected == SignatureStatus.INVALID) {
+      assertTrue(sig.reasons().get(0).contains("refused the DER form (errno 3"), sig.reasons().toString());
+    } else {
+      assertEquals(List.of(), entitlements(sig));
+    }
   }
 
   @Test
