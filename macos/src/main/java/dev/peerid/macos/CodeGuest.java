@@ -24,6 +24,9 @@ interface CodeGuest {
   /** The kernel's code-signing flags (CS_OPS_STATUS). */
   int csStatus(LibC libc) throws PeerIdentificationException;
 
+  /** One {@code csops} operation on this guest (by audit token or by pid), filling {@code buffer}. */
+  int csops(LibC libc, int ops, byte[] buffer) throws LastErrorException;
+
   static CodeGuest byToken(AuditToken token) {
     return new CodeGuest() {
       @Override
@@ -40,6 +43,11 @@ interface CodeGuest {
           throw failed(e);
         }
         return ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      }
+
+      @Override
+      public int csops(LibC libc, int ops, byte[] buffer) throws LastErrorException {
+        return libc.csops_audittoken(token.pid(), ops, buffer, buffer.length, token.bytes());
       }
     };
   }
@@ -60,6 +68,11 @@ interface CodeGuest {
           throw failed(e);
         }
         return ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      }
+
+      @Override
+      public int csops(LibC libc, int ops, byte[] buffer) throws LastErrorException {
+        return libc.csops(pid, ops, buffer, buffer.length);
       }
     };
   }

@@ -35,6 +35,9 @@ interface CoreFoundationApi {
 
   List<Pointer> arrayValues(Pointer array);
 
+  /** Whether the object is a CFDictionary (false for null). */
+  boolean isDictionary(Pointer object);
+
   /** Keys of a dictionary whose value is the boolean true (entitlements). */
   List<String> trueKeys(Pointer dictionary);
 }

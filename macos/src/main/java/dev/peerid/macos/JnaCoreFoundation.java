@@ -119,6 +119,11 @@ final class JnaCoreFoundation implements CoreFoundationApi {
   }
 
   @Override
+  public boolean isDictionary(Pointer object) {
+    return object != null && isType(object, cf.CFDictionaryGetTypeID().longValue());
+  }
+
+  @Override
   public List<String> trueKeys(Pointer dictionary) {
     List<String> keys = new ArrayList<>();
     if (dictionary == null || !isType(dictionary, cf.CFDictionaryGetTypeID().longValue())) {

@@ -11,6 +11,15 @@ interface LibC extends Library {
   int LOCAL_PEERPID = 2;
   int LOCAL_PEERTOKEN = 6;
   int CS_OPS_STATUS = 0;
+  /** The XML entitlements blob the kernel holds for the process (xnu {@code bsd/sys/codesign.h}). */
+  int CS_OPS_ENTITLEMENTS_BLOB = 7;
+  /** The DER entitlements blob (macOS 12+; older kernels answer an unknown op with EINVAL). */
+  int CS_OPS_DER_ENTITLEMENTS_BLOB = 16;
+  /** errno values (xnu {@code bsd/sys/errno.h}) that csops answers with. */
+  int ESRCH = 3;
+  int EINVAL = 22;
+  int ERANGE = 34;
+  int EBADEXEC = 85;
   int PROC_PIDPATHINFO_MAXSIZE = 4096;
   int PROC_PIDTBSDINFO = 3;
   /** {@code sizeof(struct proc_bsdinfo)}. */

@@ -24,7 +24,8 @@ import java.util.Optional;
  * Checks a running process's code through Security.framework, named by its audit token (or, for
  * inspection only, by pid): the guest SecCode, {@code SecCodeCheckValidity} (with a requirement when one is given), the
  * kernel's own CS_VALID / CS_DEBUGGED flags through {@code csops_audittoken} (SecCodeCheckValidity
- * passes a process that is being debugged), then the signing information. Every CoreFoundation
+ * passes a process that is being debugged), then the signing information, whose entitlements are
+ * joined with the kernel's own copy ({@link KernelEntitlements}). Every CoreFoundation
  * object it creates or is handed is released before it returns.
  */
 final class SecCodeCheck {
@@ -102,7 +103,9 @@ final class SecCodeCheck {
       return CodeSignature.invalid(SignatureFormat.MACHO, "cannot read the peer's signing information (OSStatus "
           + status + ")");
     }
-    return describe(info, trust, owned);
+    // the kernel's own copy, so that entitlements Security.framework leaves out are still seen
+    KernelEntitlements kernel = KernelEntitlements.read(guest, libc);
+    return describe(info, kernel, trust, owned);
   }
 
   /** The kernel's view of this exact process: CS_VALID must be set and CS_DEBUGGED clear. */
@@ -124,10 +127,18 @@ final class SecCodeCheck {
     return Optional.empty();
   }
 
-  private CodeSignature describe(Pointer info, TrustStore trust, Deque<Pointer> owned) {
+  private CodeSignature describe(Pointer info, KernelEntitlements kernel, TrustStore trust, Deque<Pointer> owned) {
     Optional<String> identifier = cf.stringValue(cf.dictionaryValue(info, INFO_IDENTIFIER));
     long flags = cf.numberValue(cf.dictionaryValue(info, INFO_FLAGS)).orElse(0);
-    List<String> entitlements = cf.trueKeys(cf.dictionaryValue(info, INFO_ENTITLEMENTS_DICT));
+    Pointer entitlementsDict = cf.dictionaryValue(info, INFO_ENTITLEMENTS_DICT);
+    boolean readable = cf.isDictionary(entitlementsDict);
+    KernelEntitlements.Reconciled reconciled = kernel.reconcile(
+        readable ? Optional.of(cf.trueKeys(entitlementsDict)) : Optional.empty(),
+        entitlementsDict != null && !readable);
+    if (reconciled.refusal().isPresent()) {
+      return CodeSignature.invalid(SignatureFormat.MACHO, reconciled.refusal().get());
+    }
+    List<String> entitlements = reconciled.keys();
     Optional<byte[]> cdhash = cf.dataValue(cf.dictionaryValue(info, INFO_UNIQUE));
     List<X509Certificate> certificates = new ArrayList<>();
     for (Pointer certificate : cf.arrayValues(cf.dictionaryValue(info, INFO_CERTIFICATES))) {

@@ -259,6 +259,73 @@ class MacNativeLayoutTest {
     assertEquals(3, CoreFoundation.CFNumberType.kCFNumberSInt32Type.typeIndex().intValue());
   }
 
+  /**
+   * xnu osfmk/kern/cs_blobs.h {@code CS_GenericBlob}: {@code uint32_t magic; uint32_t length; char
+   * data[];}, both fields in network byte order (kern_proc.c csops_copy_token writes
+   * {@code htonl(length)}), the length counting the 8-byte header.
+   */
+  @Structure.FieldOrder({"magic", "length", "data"})
+  public static class CsGenericBlob extends HeaderStruct {
+    public int magic;
+    public int length;
+    public byte[] data = new byte[1];
+
+    CsGenericBlob(int dataLength) {
+      data = new byte[dataLength];
+    }
+  }
+
+  @Test
+  void theEntitlementsBlobOperationMatchesCodesignHAndKernProcC() {
+    // xnu bsd/sys/codesign.h
+    assertEquals(7, LibC.CS_OPS_ENTITLEMENTS_BLOB);
+    assertEquals(16, LibC.CS_OPS_DER_ENTITLEMENTS_BLOB);
+    // xnu bsd/sys/errno.h
+    assertEquals(3, LibC.ESRCH);
+    assertEquals(22, LibC.EINVAL);
+    assertEquals(34, LibC.ERANGE);
+    assertEquals(85, LibC.EBADEXEC);
+    // csops_copy_token: ERANGE below sizeof(fakeheader) = 8, the header then carries the length at 4
+    CsGenericBlob header = new CsGenericBlob(1);
+    assertEquals(0, header.offsetOf("magic"));
+    assertEquals(4, header.offsetOf("length"));
+    assertEquals(KernelEntitlements.HEADER_SIZE, header.offsetOf("data"));
+  }
+
+  @Test
+  void anEntitlementsBlobWrittenByTheHeaderLayoutIsReadBack() {
+    byte[] plist = ("<plist version=\"1.0\"><dict><key>com.apple.security.get-task-allow</key><true/>"
+        + "<key>com.apple.security.app-sandbox</key><false/></dict></plist>").getBytes(
+            java.nio.charset.StandardCharsets.UTF_8);
+    CsGenericBlob blob = new CsGenericBlob(plist.length);
+    blob.magic = htonl(0xfade7171);
+    blob.length = htonl(8 + plist.length);
+    blob.data = plist;
+    blob.write();
+    byte[] copiedOut = blob.getPointer().getByteArray(0, 8 + plist.length);
+    KernelEntitlements.Reconciled read = KernelEntitlements.parse(copiedOut).reconcile(java.util.Optional.empty(),
+        false);
+    assertEquals(List.of("com.apple.security.get-task-allow"), read.keys());
+    assertTrue(read.refusal().isEmpty());
+  }
+
+  /** The byte order csops_copy_token writes (network order) as an int the native-order Structure stores. */
+  private static int htonl(int value) {
+    return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN ? value : Integer.reverseBytes(value);
+  }
+
+  @Test
+  void csopsIsCalledWithTheBuffersOwnSizeAndTheTokensPid() throws Exception {
+    LibC libc = mock(LibC.class);
+    byte[] raw = new byte[32];
+    java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(20, 4242).putInt(28, 9);
+    byte[] buffer = new byte[8];
+    CodeGuest.byToken(AuditToken.of(raw)).csops(libc, LibC.CS_OPS_ENTITLEMENTS_BLOB, buffer);
+    org.mockito.Mockito.verify(libc).csops_audittoken(eq(4242), eq(7), eq(buffer), eq(8L), eq(raw));
+    CodeGuest.byPid(77).csops(libc, LibC.CS_OPS_ENTITLEMENTS_BLOB, buffer);
+    org.mockito.Mockito.verify(libc).csops(eq(77), eq(7), eq(buffer), eq(8L));
+  }
+
   @Test
   void codeSignatureFormatConstantsMatchCsBlobsH() {
     // xnu osfmk/kern/cs_blobs.h

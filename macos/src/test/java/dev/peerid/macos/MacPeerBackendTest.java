@@ -22,6 +22,9 @@ import com.sun.jna.ptr.PointerByReference;
 import dev.peerid.CodeSignature;
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.Verdict;
 import dev.peerid.Platform;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
@@ -72,6 +75,52 @@ class MacPeerBackendTest {
   int validity;
   List<X509Certificate> certificates;
   final Map<String, Pointer> info = new HashMap<>();
+  /** What Security.framework's entitlements-dict holds; whether it is a dictionary at all. */
+  List<String> securityEntitlements = List.of("com.apple.security.cs.allow-jit");
+  boolean entitlementsIsDictionary = true;
+  /** The blob the kernel holds (magic, length, plist), null for none; errno to fail csops with, or 0. */
+  byte[] kernelBlob = entitlementsBlob("com.apple.security.cs.allow-jit");
+  int kernelErrno;
+  /** The DER blob the kernel holds (the XML op is asked first), null for none; errno for the DER op. */
+  byte[] kernelDerBlob;
+  int kernelDerErrno;
+  final List<Long> kernelBufferSizes = new ArrayList<>();
+
+  static byte[] entitlementsBlob(String... trueKeys) {
+    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>");
+    for (String key : trueKeys) {
+      xml.append("<key>").append(key).append("</key><true/>");
+    }
+    xml.append("<key>com.apple.security.application-groups</key><array><string>g</string></array>");
+    byte[] plist = xml.append("</dict></plist>").toString().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + plist.length).putInt(SuperBlob.ENTITLEMENTS_MAGIC).putInt(8 + plist.length)
+        .put(plist).array();
+  }
+
+  /** xnu csops_copy_token: ERANGE under 8 bytes; none: nothing written; too short: the length and ERANGE. */
+  int kernelEntitlements(byte[] out, long size) {
+    kernelBufferSizes.add(size);
+    return copyToken(kernelBlob, kernelErrno, out, size);
+  }
+
+  static int copyToken(byte[] blob, int errno, byte[] out, long size) {
+    assertEquals(out.length, size, "the size passed is the buffer's");
+    if (errno != 0) {
+      throw new com.sun.jna.LastErrorException(errno);
+    }
+    if (size < 8) {
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }
+    if (blob == null) {
+      return 0;
+    }
+    if (size < blob.length) {
+      ByteBuffer.wrap(out).putInt(0, 0).putInt(4, blob.length);
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }
+    System.arraycopy(blob, 0, out, 0, blob.length);
+    return 0;
+  }
 
   Pointer owned(String what) {
     Pointer p = new Pointer(addresses.addAndGet(16));
@@ -133,6 +182,16 @@ class MacPeerBackendTest {
       ByteBuffer.wrap((byte[]) inv.getArgument(2)).order(ByteOrder.LITTLE_ENDIAN).putInt(0, csFlags);
       return 0;
     }).when(libc).csops(eq(PID), eq(LibC.CS_OPS_STATUS), any(byte[].class), eq(4L));
+    doAnswer(inv -> kernelEntitlements(inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+            any(byte[].class));
+    doAnswer(inv -> kernelEntitlements(inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong());
+    doAnswer(inv -> copyToken(kernelDerBlob, kernelDerErrno, inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_DER_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+            any(byte[].class));
+    doAnswer(inv -> copyToken(kernelDerBlob, kernelDerErrno, inv.getArgument(2), inv.getArgument(3)))
+        .when(libc).csops(eq(PID), eq(LibC.CS_OPS_DER_ENTITLEMENTS_BLOB), any(byte[].class), anyLong());
     doAnswer(inv -> {
       ByteBuffer b = ByteBuffer.wrap((byte[]) inv.getArgument(3)).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(12, PID).putInt(20, UID).putInt(24, GID).putLong(120, startSeconds).putLong(128, 250);
@@ -183,7 +242,8 @@ class MacPeerBackendTest {
     when(cf.dictionaryValue(any(), eq("unique"))).thenReturn(unique);
     when(cf.stringValue(identifier)).thenReturn(java.util.Optional.of("org.openjfx.client"));
     when(cf.numberValue(flags)).thenAnswer(inv -> OptionalLong.of(csFlags & 0xffff_ffffL & ~SecCodeCheck.CS_VALID));
-    when(cf.trueKeys(entitlements)).thenReturn(List.of("com.apple.security.cs.allow-jit"));
+    when(cf.isDictionary(entitlements)).thenAnswer(inv -> entitlementsIsDictionary);
+    when(cf.trueKeys(entitlements)).thenAnswer(inv -> securityEntitlements);
     Map<Long, byte[]> certData = new HashMap<>();
     when(cf.arrayValues(certArray)).thenAnswer(inv -> {
       List<Pointer> refs = new ArrayList<>();
@@ -419,6 +479,223 @@ class MacPeerBackendTest {
     PeerIdentificationException e = assertThrows(PeerIdentificationException.class,
         () -> backend(null).attach(PeerHandle.socket(FD)));
     assertTrue(e.getMessage().contains("errno 57"), e.getMessage());
+  }
+
+  private void noEntitlementsDict() {
+    when(cf.dictionaryValue(any(), eq("entitlements-dict"))).thenReturn(null);
+  }
+
+  private static List<String> entitlements(CodeSignature sig) {
+    String list = sig.attribute("entitlements").orElseThrow();
+    return list.isEmpty() ? List.of() : List.of(list.split("\n"));
+  }
+
+  @Test
+  void agreeingSourcesReportTheEntitlementsOnceAfterALengthProbe() throws Exception {
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(sig));
+    assertEquals(List.of(8L, (long) kernelBlob.length), kernelBufferSizes);
+  }
+
+  @Test
+  void anEntitlementSecurityFrameworkLeavesOutIsTakenFromTheKernel() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(sig));
+  }
+
+  @Test
+  void aPolicyWithoutTheOptInDeniesAnEntitlementOnlyTheKernelReports() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    String vendor = "anchor apple generic and team = \"S7ZR395D8U\" and identifier \"org.openjfx.client\"";
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(Policy.parse(vendor))
+        .backend(backend(null)).threads(1).build()) {
+      Verdict denied = verifier.verify(PeerHandle.socket(FD));
+      assertFalse(denied.isAllowed(), denied.toString());
+      assertTrue(denied.reasons().stream().anyMatch(r -> r.contains("com.apple.security.get-task-allow")),
+          denied.reasons().toString());
+    }
+    // the same peer, with the opt-in: the entitlement was the only reason
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty())
+        .policy(Policy.parse(vendor + " and entitlement \"com.apple.security.get-task-allow\""))
+        .backend(backend(null)).threads(1).build()) {
+      Verdict allowed = verifier.verify(PeerHandle.socket(FD));
+      assertTrue(allowed.isAllowed(), allowed.toString());
+    }
+  }
+
+  @Test
+  void theKernelsExtraEntitlementsAreJoinedToSecurityFrameworks() throws Exception {
+    kernelBlob = entitlementsBlob("com.apple.security.cs.allow-jit", "com.apple.security.cs.disable-library-validation");
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(List.of("com.apple.security.cs.allow-jit", "com.apple.security.cs.disable-library-validation"),
+        entitlements(sig));
+  }
+
+  @Test
+  void securityFrameworksEntitlementsStayWhenTheKernelGivesNone() throws Exception {
+    // xnu writes nothing also when AMFI cannot give the XML form
+    kernelBlob = null;
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void aPeerWithoutEntitlementsHasNone() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = null;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of(), entitlements(sig));
+    assertEquals(List.of(8L), kernelBufferSizes);
+  }
+
+  @Test
+  void derOnlyEntitlementsWithoutADictAreInvalid() throws Exception {
+    // xnu writes nothing for the XML op when AMFI cannot give the XML form: the DER op tells
+    noEntitlementsDict();
+    kernelBlob = null;
+    kernelDerBlob = ByteBuffer.allocate(40).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(40).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("only in the DER form (40 bytes)"), sig.reasons().toString());
+  }
+
+  @Test
+  void derOnlyEntitlementsBesideAReadableDictKeepTheDict() throws Exception {
+    kernelBlob = null;
+    kernelDerBlob = ByteBuffer.allocate(40).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(40).array();
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"22, UNTRUSTED", "3, INVALID"})
+  void aKernelBeforeTheDerOpMeansNoneOtherDerRefusalsDeny(int errno, SignatureStatus expected) throws Exception {
+    noEntitlementsDict();
+    kernelBlob = null;
+    kernelDerErrno = errno; // EINVAL: an unknown op, before macOS 12
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(expected, sig.status(), sig.toString());
+    if (expected == SignatureStatus.INVALID) {
+      assertTrue(sig.reasons().get(0).contains("refused the DER form (errno 3"), sig.reasons().toString());
+    } else {
+      assertEquals(List.of(), entitlements(sig));
+    }
+  }
+
+  @Test
+  void aGarbageKernelBlobWithoutADictIsInvalid() throws Exception {
+    noEntitlementsDict();
+    byte[] garbage = "<plist><dict><key>com.apple.security.get-task-allow</key><true/>".getBytes(StandardCharsets.UTF_8);
+    kernelBlob = ByteBuffer.allocate(8 + garbage.length).putInt(SuperBlob.ENTITLEMENTS_MAGIC)
+        .putInt(8 + garbage.length).put(garbage).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).startsWith("cannot establish the peer's entitlements"), sig.reasons().toString());
+    assertTrue(sig.reasons().get(0).contains("not a readable entitlements plist"), sig.reasons().toString());
+  }
+
+  @Test
+  void aGarbageKernelBlobBesideAReadableDictKeepsTheDict() throws Exception {
+    kernelBlob = new byte[] {(byte) 0xfa, (byte) 0xde, 0x71, 0x71, 0, 0, 0, 9, 'x'};
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(sig));
+  }
+
+  @Test
+  void aHugeClaimedLengthIsRefusedWithoutAllocatingIt() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = new byte[0];
+    doAnswer(inv -> {
+      kernelBufferSizes.add(inv.getArgument(3));
+      ByteBuffer.wrap((byte[]) inv.getArgument(2)).putInt(4, 0xfffffff0);
+      throw new com.sun.jna.LastErrorException(LibC.ERANGE);
+    }).when(libc).csops_audittoken(eq(PID), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+        any(byte[].class));
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("a blob of 4294967280 bytes"), sig.reasons().toString());
+    assertEquals(List.of(8L), kernelBufferSizes, "only the 8-byte probe was made");
+  }
+
+  @Test
+  void aBlobJustOverTheBoundIsRefusedAndOneAtItIsRead() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = new byte[(int) KernelEntitlements.MAX_BLOB_BYTES + 1];
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertEquals(List.of(8L), kernelBufferSizes);
+    byte[] padded = entitlementsBlob("com.apple.security.get-task-allow");
+    byte[] atBound = java.util.Arrays.copyOf(padded, (int) KernelEntitlements.MAX_BLOB_BYTES);
+    java.util.Arrays.fill(atBound, padded.length, atBound.length, (byte) ' ');
+    ByteBuffer.wrap(atBound).putInt(4, atBound.length);
+    kernelBlob = atBound;
+    kernelBufferSizes.clear();
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(check(null, TrustStore.empty())));
+    assertEquals(List.of(8L, KernelEntitlements.MAX_BLOB_BYTES), kernelBufferSizes);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "3, the process is gone or now runs another program",
+    "22, the kernel does not consider its code valid",
+    "85, the kernel holds no code signature for it",
+    "1, errno 1: unexpected error",
+  })
+  void aKernelRefusalWithoutADictIsInvalid(int errno, String reason) throws Exception {
+    noEntitlementsDict();
+    kernelErrno = errno;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains(reason), sig.reasons().toString());
+  }
+
+  @Test
+  void aKernelRefusalBesideAReadableDictKeepsTheDict() throws Exception {
+    kernelErrno = LibC.ESRCH;
+    assertEquals(List.of("com.apple.security.cs.allow-jit"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void theDerFormWithoutADictIsInvalidAndSaysSo() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = ByteBuffer.allocate(16).putInt(SuperBlob.DER_ENTITLEMENTS_MAGIC).putInt(16).array();
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("DER form"), sig.reasons().toString());
+  }
+
+  @Test
+  void entitlementsThatAreNotADictionaryAndNoneFromTheKernelAreInvalid() throws Exception {
+    entitlementsIsDictionary = false;
+    kernelBlob = null;
+    CodeSignature sig = check(null, TrustStore.empty());
+    assertEquals(SignatureStatus.INVALID, sig.status(), sig.toString());
+    assertTrue(sig.reasons().get(0).contains("not a dictionary"), sig.reasons().toString());
+    verify(cf, never()).trueKeys(any());
+  }
+
+  @Test
+  void entitlementsThatAreNotADictionaryGiveWayToTheKernels() throws Exception {
+    entitlementsIsDictionary = false;
+    kernelBlob = entitlementsBlob("com.apple.security.get-task-allow");
+    assertEquals(List.of("com.apple.security.get-task-allow"), entitlements(check(null, TrustStore.empty())));
+  }
+
+  @Test
+  void aBarePidsEntitlementsComeFromCsopsByPid() throws Exception {
+    noEntitlementsDict();
+    kernelBlob = entitlementsBlob("com.apple.security.cs.allow-dyld-environment-variables");
+    try (PeerProcess p = backend(null).attach(PeerHandle.pid(PID))) {
+      CodeSignature sig = p.verifyExecutable(VerificationContext.of(TrustStore.empty())).signature();
+      assertEquals(List.of("com.apple.security.cs.allow-dyld-environment-variables"), entitlements(sig));
+    }
+    verify(libc, never()).csops_audittoken(anyInt(), eq(LibC.CS_OPS_ENTITLEMENTS_BLOB), any(byte[].class), anyLong(),
+        any(byte[].class));
   }
 
   @Test
