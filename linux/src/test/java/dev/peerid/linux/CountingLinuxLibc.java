@@ -10,8 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of {@code exe} through the process's directory), and able to run something right after a peer's
  * pidfd was taken (to make the peer exit at that moment).
  */
-final class CountingLinuxLibc implements LinuxLibc {
-  private final LinuxLibc real;
+final class CountingLinuxLibc extends ForwardingLinuxLibc {
   final AtomicInteger statusOpens = new AtomicInteger();
   final AtomicInteger environOpens = new AtomicInteger();
   final AtomicInteger exeChecksThroughProcDir = new AtomicInteger();
@@ -20,7 +19,7 @@ final class CountingLinuxLibc implements LinuxLibc {
   volatile Runnable afterNextPeerPidfd;
 
   CountingLinuxLibc(LinuxLibc real) {
-    this.real = real;
+    super(real);
   }
 
   CountingLinuxLibc() {
@@ -30,11 +29,6 @@ final class CountingLinuxLibc implements LinuxLibc {
   /** Full reads so far: each opens {@code /proc/<pid>/environ} once (and status at least once). */
   int fullReads() {
     return environOpens.get();
-  }
-
-  @Override
-  public PeerCredentials peerCredentials(int socketFd) throws ErrnoException {
-    return real.peerCredentials(socketFd);
   }
 
   @Override
@@ -55,21 +49,6 @@ final class CountingLinuxLibc implements LinuxLibc {
   }
 
   @Override
-  public int pidfdOpen(long pid) throws ErrnoException {
-    return real.pidfdOpen(pid);
-  }
-
-  @Override
-  public boolean hasExited(int pidfd) throws ErrnoException {
-    return real.hasExited(pidfd);
-  }
-
-  @Override
-  public void close(int fd) {
-    real.close(fd);
-  }
-
-  @Override
   public int openReadOnly(byte[] path) throws ErrnoException {
     String p = new String(path, StandardCharsets.ISO_8859_1);
     int nul = p.indexOf('\0');
@@ -83,38 +62,9 @@ final class CountingLinuxLibc implements LinuxLibc {
   }
 
   @Override
-  public int read(int fd, byte[] buf, int length) throws ErrnoException {
-    return real.read(fd, buf, length);
-  }
-
-  @Override
-  public int readlink(byte[] path, byte[] buf) throws ErrnoException {
-    return real.readlink(path, buf);
-  }
-
-  @Override
-  public FileIdentity stat(byte[] path) throws ErrnoException {
-    return real.stat(path);
-  }
-
-  @Override
   public FileIdentity statAt(int dirfd, byte[] name) throws ErrnoException {
     exeChecksThroughProcDir.incrementAndGet();
     return real.statAt(dirfd, name);
   }
 
-  @Override
-  public int openDirectoryPath(byte[] path) throws ErrnoException {
-    return real.openDirectoryPath(path);
-  }
-
-  @Override
-  public long filesystemType(int fd) throws ErrnoException {
-    return real.filesystemType(fd);
-  }
-
-  @Override
-  public long inode(int fd) throws ErrnoException {
-    return real.inode(fd);
-  }
 }

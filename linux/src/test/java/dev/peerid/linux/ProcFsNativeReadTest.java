@@ -181,40 +181,14 @@ class ProcFsNativeReadTest {
   }
 
   /** The real libc, counting the file calls. */
-  private static final class CountingLibc implements LinuxLibc {
-    final LinuxLibc real;
+  private static final class CountingLibc extends ForwardingLinuxLibc {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
     int statErrno; // when not 0, stat fails with it (a C library without statx, a seccomp filter)
 
     CountingLibc(LinuxLibc real) {
-      this.real = real;
-    }
-
-    @Override
-    public PeerCredentials peerCredentials(int socketFd) throws ErrnoException {
-      return real.peerCredentials(socketFd);
-    }
-
-    @Override
-    public int peerPidfd(int socketFd) throws ErrnoException {
-      return real.peerPidfd(socketFd);
-    }
-
-    @Override
-    public long[] peerGroups(int socketFd) throws ErrnoException {
-      return real.peerGroups(socketFd);
-    }
-
-    @Override
-    public int pidfdOpen(long pid) throws ErrnoException {
-      return real.pidfdOpen(pid);
-    }
-
-    @Override
-    public boolean hasExited(int pidfd) throws ErrnoException {
-      return real.hasExited(pidfd);
+      super(real);
     }
 
     @Override
@@ -234,11 +208,6 @@ class ProcFsNativeReadTest {
     public int read(int fd, byte[] buf, int length) throws ErrnoException {
       reads.incrementAndGet();
       return real.read(fd, buf, length);
-    }
-
-    @Override
-    public int readlink(byte[] path, byte[] buf) throws ErrnoException {
-      return real.readlink(path, buf);
     }
 
     @Override
