@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,10 +42,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * PeerIdentity peer = verifier.authenticate(PeerHandle.socket(fd));   // throws if denied
  * }</pre>
  *
- * <p>The async forms never read or hash a file on the caller's thread; a cache hit completes on
- * the caller's thread after a few system calls.
+ * <p>The async forms never read or hash a file on the caller's thread, nor identify a process
+ * the backend does not know; a known process running a file already verified is decided on the
+ * caller's thread after a few system calls.
  */
 public final class PeerVerifier implements AutoCloseable {
+  private static final String BUSY = "busy: too many verifications pending";
   private final TrustStore trust;
   private final Policy policy;
   private final PeerBackend backend;
@@ -124,35 +127,78 @@ public final class PeerVerifier implements AutoCloseable {
     }
   }
 
-  /** The async form of {@link #open}: file work runs on the verifier's executor. */
+  /**
+   * The async form of {@link #open}. Decided on the caller's thread only when that costs a few
+   * system calls: a peer the backend knows (on Linux, a process it read in full in the last
+   * 100 ms) running a file already verified. Identifying a process it does not know (on Linux:
+   * reading its /proc files, the tracer of every thread) and verifying a file run on the
+   * verifier's executor; when that is full, the peer is denied as "busy". A socket handle's
+   * descriptor must stay open until the future completes.
+   */
   public CompletableFuture<PeerSession> openAsync(PeerHandle handle) {
-    return openAsync(handle, executor);
+    Objects.requireNonNull(handle, "handle");
+    PeerSession refused = refusal(handle);
+    if (refused != null) {
+      return CompletableFuture.completedFuture(refused);
+    }
+    Optional<PeerProcess> known;
+    try {
+      known = backend.attachIfKnown(handle);
+    } catch (PeerIdentificationException e) {
+      return CompletableFuture.completedFuture(cannotIdentify(e.getMessage()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(cannotIdentify(e.toString()));
+    }
+    if (known.isPresent()) {
+      return verifyAttached(known.get(), executor);
+    }
+    try {
+      // already on a worker: the file, if it needs verifying, is verified there too
+      return CompletableFuture.supplyAsync(() -> openAsync(handle, Runnable::run), executor).thenCompose(f -> f);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null, BUSY), null));
+    }
   }
 
   private CompletableFuture<PeerSession> openAsync(PeerHandle handle, Executor work) {
     Objects.requireNonNull(handle, "handle");
+    PeerSession refused = refusal(handle);
+    if (refused != null) {
+      return CompletableFuture.completedFuture(refused);
+    }
+    PeerProcess process;
+    try {
+      process = backend.attach(handle);
+    } catch (PeerIdentificationException e) {
+      return CompletableFuture.completedFuture(cannotIdentify(e.getMessage()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(cannotIdentify(e.toString()));
+    }
+    return verifyAttached(process, work);
+  }
+
+  /** A denial when no backend can take this handle here; null when one can. */
+  private PeerSession refusal(PeerHandle handle) {
     if (backend == null) {
-      return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null,
+      return new PeerSession(Verdict.deny(null,
           "no peerid backend supports this platform (" + System.getProperty("os.name")
-              + "): add peerid-linux, peerid-macos or peerid-windows to the class path"), null));
+              + "): add peerid-linux, peerid-macos or peerid-windows to the class path"), null);
     }
     if (!backend.isSupported() || !backend.accepts(handle)) {
       String why = !backend.isSupported()
           ? "the " + backend.platform().id() + " backend is not supported here"
               + backend.unavailabilityCause().map(c -> ": " + c.getMessage()).orElse("")
           : "the " + backend.platform().id() + " backend does not accept a " + handle.getClass().getSimpleName();
-      return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null, why), null));
+      return new PeerSession(Verdict.deny(null, why), null);
     }
-    PeerProcess process;
-    try {
-      process = backend.attach(handle);
-    } catch (PeerIdentificationException e) {
-      return CompletableFuture.completedFuture(
-          new PeerSession(Verdict.deny(null, "cannot identify the peer: " + e.getMessage()), null));
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(
-          new PeerSession(Verdict.deny(null, "cannot identify the peer: " + e), null));
-    }
+    return null;
+  }
+
+  private static PeerSession cannotIdentify(String why) {
+    return new PeerSession(Verdict.deny(null, "cannot identify the peer: " + why), null);
+  }
+
+  private CompletableFuture<PeerSession> verifyAttached(PeerProcess process, Executor work) {
     FileIdentity key = process.executable().identity();
     VerifiedExecutable cached = cache.getIfDone(key);
     if (cached != null) {
@@ -177,7 +223,7 @@ public final class PeerVerifier implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> verifyExecutable(process), work);
       });
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
+      return CompletableFuture.completedFuture(denyAndClose(process, BUSY));
     }
     return pending.handle((verified, error) -> {
       if (error == null) {
@@ -185,7 +231,7 @@ public final class PeerVerifier implements AutoCloseable {
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       if (cause instanceof RejectedExecutionException) {
-        return CompletableFuture.completedFuture(denyAndClose(process, "busy: too many verifications pending"));
+        return CompletableFuture.completedFuture(denyAndClose(process, BUSY));
       }
       if (mayRetry && !ranHere.get()) {
         return verifyAndConclude(process, key, work, false);

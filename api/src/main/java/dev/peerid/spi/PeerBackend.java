@@ -39,6 +39,16 @@ public interface PeerBackend extends AutoCloseable {
   PeerProcess attach(PeerHandle handle) throws PeerIdentificationException;
 
   /**
+   * Attaches the peer only if that costs a few system calls, as for a process this backend
+   * identified recently; empty when it would take more (reading the process in full), which the
+   * caller then does with {@link #attach} on a thread where blocking is fine. Fails as
+   * {@link #attach} does. The default is always empty.
+   */
+  default Optional<PeerProcess> attachIfKnown(PeerHandle handle) throws PeerIdentificationException {
+    return Optional.empty();
+  }
+
+  /**
    * Releases what the backend keeps between peers (descriptors of recently seen processes); it
    * stays usable. A {@code PeerVerifier} closes the backend it loaded itself, not one it was given.
    */

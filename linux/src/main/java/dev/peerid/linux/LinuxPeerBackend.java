@@ -231,7 +231,32 @@ public final class LinuxPeerBackend implements PeerBackend {
         + (handle == null ? "null handle" : handle.getClass().getName()));
   }
 
+  /**
+   * A socket's peer that this backend read in full less than the reuse time ago and that still
+   * runs the same file: five system calls. Empty for any other peer (and for a bare pid), which
+   * {@link #attach} then reads in full.
+   */
+  @Override
+  public Optional<PeerProcess> attachIfKnown(PeerHandle handle) throws PeerIdentificationException {
+    ensureSupported();
+    if (recent == null || noPeerPidfd) {
+      return Optional.empty();
+    }
+    if (handle instanceof PeerHandle.SocketFd s) {
+      return Optional.ofNullable(attachSocket(s.fd(), true));
+    }
+    if (handle instanceof LinuxPeers.JunixsocketHandle j) {
+      return Optional.ofNullable(attachSocket(j.fd(), true));
+    }
+    return Optional.empty();
+  }
+
   private PeerProcess attachSocket(int fd) throws PeerIdentificationException {
+    return attachSocket(fd, false);
+  }
+
+  /** With {@code onlyIfKnown}: null (and nothing left open) unless the peer is a known process. */
+  private PeerProcess attachSocket(int fd, boolean onlyIfKnown) throws PeerIdentificationException {
     LinuxLibc.PeerCredentials cred;
     try {
       cred = libc.peerCredentials(fd);
@@ -263,12 +288,19 @@ public final class LinuxPeerBackend implements PeerBackend {
         if (e.errno() != LinuxLibc.ENOPROTOOPT && e.errno() != LinuxLibc.EINVAL) {
           throw new PeerIdentificationException("cannot pin process " + pid + ": " + e.getMessage(), e);
         }
-        // kernel before 6.5: pin by start time instead
+        // kernel before 6.5: pin by start time instead (a read of /proc: not a known process's cost)
         noPeerPidfd = e.errno() == LinuxLibc.ENOPROTOOPT;
+        if (onlyIfKnown) {
+          return null;
+        }
         startTime = startTime(pid);
       }
     }
     long processInode = recent == null || pidfd < 0 ? -1 : processInode(pidfd);
+    if (onlyIfKnown && processInode < 0) {
+      closePidfd(pidfd);
+      return null;
+    }
     if (processInode < 0) {
       return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, credentials(fd, cred), false,
           users, groups);
@@ -289,11 +321,21 @@ public final class LinuxPeerBackend implements PeerBackend {
         known.release();
       }
     }
+    if (onlyIfKnown) {
+      closePidfd(pidfd);
+      return null;
+    }
     LinuxPeerProcess.Credentials c = credentials(fd, cred);
     LinuxPeerProcess p = LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, c, false,
         users, groups);
     remember(processInode, p, c, now);
     return p;
+  }
+
+  private void closePidfd(int pidfd) {
+    if (pidfd >= 0) {
+      libc.close(pidfd);
+    }
   }
 
   private LinuxPeerProcess.Credentials credentials(int fd, LinuxLibc.PeerCredentials cred) {

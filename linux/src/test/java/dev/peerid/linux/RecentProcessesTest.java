@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -245,6 +246,38 @@ class RecentProcessesTest {
       assertFalse(v3.isAllowed(), "the same process now runs an unsigned program: " + v3);
       assertEquals(unsigned.toString(), v3.identity().orElseThrow().executable().path(), v3.toString());
     }
+  }
+
+  /** What an event loop may call: a known process in a few system calls, anything else empty. */
+  @Test
+  void attachIfKnownServesOnlyAKnownProcessAndLeavesNothingOpenOtherwise() throws Exception {
+    CountingLinuxLibc libc = new CountingLinuxLibc();
+    LinuxPeerBackend backend = backend(libc, LONG);
+    LivePeers.Peer first = live.start(asAttacker(command(client, live.socketPath)));
+    List<String> pidfdsBefore = pidfds();
+    assertEquals(Optional.empty(), backend.attachIfKnown(PeerHandle.socket(first.fd())));
+    assertEquals(0, libc.fullReads(), "an unknown process is not read");
+    assertEquals(pidfdsBefore, pidfds(), "the pidfd taken to look it up was closed");
+    assertEquals(Optional.empty(), backend.attachIfKnown(PeerHandle.pid(first.pid())), "a bare pid is never cheap");
+    try (PeerProcess full = attach(backend, first)) {
+      assertEquals(1, libc.fullReads());
+      LivePeers.Peer second = again(live, first);
+      try (PeerProcess known = backend.attachIfKnown(PeerHandle.socket(second.fd())).orElseThrow()) {
+        assertEquals(1, libc.fullReads(), "served from the first read");
+        assertEquals(full.process().pid(), known.process().pid());
+        assertEquals(full.executable(), known.executable());
+        assertEquals(full.risks(), known.risks());
+      }
+    }
+    LinuxPeerBackend none = backend(libc, Duration.ZERO);
+    try (PeerProcess p = attach(none, first)) {
+      assertEquals(Optional.empty(), none.attachIfKnown(PeerHandle.socket(first.fd())), "reuse is off");
+    }
+  }
+
+  private static List<String> pidfds() throws IOException {
+    return openFds().entrySet().stream().filter(e -> e.getValue().contains("pidfd"))
+        .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList();
   }
 
   @Test

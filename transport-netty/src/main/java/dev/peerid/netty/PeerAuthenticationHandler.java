@@ -37,8 +37,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Until the verdict, {@code read()} requests are held back (as Netty's
  * {@code SslClientHelloHandler} does), and any message that still arrives (epoll reads a
  * half-closed peer's data regardless) is held, bounded, and replayed on allow. Verification runs
- * through {@link dev.peerid.PeerVerifier#openAsync}: file work on the verifier's bounded executor,
- * a cache hit inline. At most {@link PeerAuthentication#maxPending()} verifications are in flight
+ * through {@link dev.peerid.PeerVerifier#openAsync}: a peer the backend knows (on Linux, a process
+ * it read in full in the last 100 ms) running a file already verified is decided inline in a few
+ * system calls; identifying any other process, and verifying a file, run on the verifier's bounded
+ * executor, never on the event loop. At most {@link PeerAuthentication#maxPending()} verifications are in flight
  * across all channels sharing one {@link PeerAuthentication}; past that, a new peer is denied
  * as "busy". A verification that outlasts {@link PeerAuthentication#timeout()} denies the peer.
  *

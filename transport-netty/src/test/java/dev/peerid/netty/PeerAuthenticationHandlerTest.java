@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerIdentity;
 import dev.peerid.PeerVerifier;
+import dev.peerid.Platform;
 import dev.peerid.Policy;
 import dev.peerid.SignatureStatus;
 import dev.peerid.netty.AuthServer.Outcome;
 import dev.peerid.netty.AuthServer.Transport;
+import dev.peerid.spi.PeerBackend;
+import dev.peerid.spi.PeerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -296,6 +301,75 @@ class PeerAuthenticationHandlerTest {
       return after[0] <= fdsBefore;
     });
     assertEquals(fdsBefore, after[0], "file descriptors before and after");
+  }
+
+  /**
+   * Identifying a process the backend does not know (on Linux: its /proc files, the tracer of every
+   * thread) never runs on an event loop; only the cheap try for a known process does.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void identifiesAProcessItDoesNotKnowOffTheEventLoop(Transport t) throws Exception {
+    PeerBackend real;
+    try (PeerVerifier probe = PeerVerifier.builder().trustStore(clients.trustStore()).policy(Policy.parse("signed"))
+        .build()) {
+      real = probe.backend(); // a fresh default backend: the verifier below is given it, and closes nothing of it
+    }
+    List<String> fullAttachThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> cheapTryThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+    PeerBackend recording = new PeerBackend() {
+      @Override
+      public Platform platform() {
+        return real.platform();
+      }
+
+      @Override
+      public boolean isSupported() {
+        return real.isSupported();
+      }
+
+      @Override
+      public java.util.Optional<Throwable> unavailabilityCause() {
+        return real.unavailabilityCause();
+      }
+
+      @Override
+      public boolean accepts(PeerHandle handle) {
+        return real.accepts(handle);
+      }
+
+      @Override
+      public PeerProcess attach(PeerHandle handle) throws PeerIdentificationException {
+        fullAttachThreads.add(Thread.currentThread().getName());
+        return real.attach(handle);
+      }
+
+      @Override
+      public java.util.Optional<PeerProcess> attachIfKnown(PeerHandle handle) throws PeerIdentificationException {
+        cheapTryThreads.add(Thread.currentThread().getName());
+        return real.attachIfKnown(handle);
+      }
+    };
+    PeerVerifier v = PeerVerifier.builder().trustStore(clients.trustStore()).policy(Policy.parse("signed by \"vendor\""))
+        .backend(recording).build();
+    closeAfter.add(v);
+    closeAfter.add(real);
+    AuthServer server = server(t, v, b -> {});
+    int n = 20;
+    Clients.Run curl = Clients.curlParallel(clients.signedCurl, socket, n);
+    for (int i = 0; i < n; i++) {
+      Outcome o = server.next();
+      assertTrue(o.event().isSuccess(), o.event().toString());
+    }
+    assertEquals(n, curl.finish().lines().filter("200"::equals).count());
+    assertEquals(n, cheapTryThreads.size(), "every connection first tries the cheap way");
+    assertTrue(cheapTryThreads.stream().allMatch(name -> !name.startsWith("peerid-verify-")),
+        "the cheap try runs where the connection is accepted: " + cheapTryThreads);
+    assertFalse(fullAttachThreads.isEmpty(), "a new process is identified in full at least once");
+    assertTrue(fullAttachThreads.size() < n, "one curl process: later connections are served as known ("
+        + fullAttachThreads.size() + " full reads of " + n + ")");
+    assertTrue(fullAttachThreads.stream().allMatch(name -> name.startsWith("peerid-verify-")),
+        "full identification runs on the verifier's executor only: " + fullAttachThreads);
   }
 
   private static void assertThrowsVerification(org.junit.jupiter.api.function.Executable e) {
