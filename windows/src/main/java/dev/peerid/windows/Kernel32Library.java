@@ -45,6 +45,10 @@ interface Kernel32Library extends StdCallLibrary {
   Pointer LocalFree(Pointer memory);
 
   int FILE_READ_ATTRIBUTES = 0x80;
+  int GENERIC_READ = 0x80000000;
+  int FILE_SHARE_READ = 0x1;
+  int FILE_SHARE_DELETE = 0x4;
+  int FILE_FLAG_SEQUENTIAL_SCAN = 0x08000000;
   int FILE_SHARE_ALL = 0x7;
   int OPEN_EXISTING = 3;
   int FILE_BASIC_INFO = 0;

@@ -7,17 +7,7 @@ import com.sun.jna.platform.win32.WinNT;
 
 /** WINTRUST_FILE_INFO (wintrust.h). Public only because JNA needs it; not part of peerid's API. */
 @Structure.FieldOrder({"cbStruct", "pcwszFilePath", "hFile", "pgKnownSubject"})
-public class WinTrustFileInfo extends Structure {
-  /** Passed by pointer inside WINTRUST_DATA. */
-  public static final class ByReference extends WinTrustFileInfo implements Structure.ByReference {
-    public ByReference() {
-      super();
-    }
-
-    ByReference(String path) {
-      super(path);
-    }
-  }
+public final class WinTrustFileInfo extends Structure {
 
   public int cbStruct;
   public WString pcwszFilePath;
@@ -31,6 +21,12 @@ public class WinTrustFileInfo extends Structure {
   WinTrustFileInfo(String path) {
     pcwszFilePath = new WString(path);
     cbStruct = size();
+  }
+
+  /** A view of a structure already in native memory (tests read what the verifier passed). */
+  WinTrustFileInfo(Pointer p) {
+    super(p);
+    read();
   }
 
   int offsetOf(String field) {

@@ -1,6 +1,7 @@
 package dev.peerid.windows;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
 import com.sun.jna.platform.win32.Guid;
 import com.sun.jna.platform.win32.WinDef;
 import dev.peerid.CodeSignature;
@@ -14,18 +15,25 @@ import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
 import dev.peerid.windows.authenticode.AuthenticodeVerifier;
 import java.io.ByteArrayInputStream;
+import java.lang.ref.Reference;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Authenticode through Windows itself ({@code WinVerifyTrust} with
- * WINTRUST_ACTION_GENERIC_VERIFY_V2): Windows' trust store, catalog-signed system files, and the
- * revocation checking the caller chooses. The state is always closed, also when verification
- * throws. Attribute {@code verifiedBy} is {@code wintrust}.
+ * WINTRUST_ACTION_GENERIC_VERIFY_V2): Windows' trust store and the revocation checking the caller
+ * chooses. The embedded signature is checked first (WTD_CHOICE_FILE); a file without one
+ * (TRUST_E_NOSIGNATURE), as most of Windows' own binaries are, is looked up in the system catalogs
+ * by its SHA-256 and then SHA-1 Authenticode hash, and the first catalog that lists it is verified
+ * with WTD_CHOICE_CATALOG (see {@link CatalogMembership}). Every state is always closed, also when
+ * verification throws. Attributes: {@code verifiedBy=wintrust}, {@code source} ({@code embedded} or
+ * {@code catalog}), and for catalogs {@code catalog} (its path), {@code catalogHashAlgorithm} and
+ * {@code memberTag}.
  */
 public final class WinTrustVerifier implements ExecutableVerifier {
 
@@ -73,19 +81,27 @@ public final class WinTrustVerifier implements ExecutableVerifier {
       Map.entry(0x800B0001, new Mapping(SignatureStatus.INVALID,
           "TRUST_E_PROVIDER_UNKNOWN: no trust provider for this file")));
 
+  private static final int TRUST_E_NOSIGNATURE = 0x800B0100;
+
   private record Mapping(SignatureStatus status, String reason) {}
 
+  /** What one WinVerifyTrust verification returned, and the primary signer it left in its state. */
+  record Verdict(int hresult, Optional<X509Certificate> signer) {}
+
   private final WinTrustLibrary wintrust;
+  private final CatalogMembership catalogs;
   private final Revocation revocation;
 
-  WinTrustVerifier(WinTrustLibrary wintrust, Revocation revocation) {
+  WinTrustVerifier(WinTrustLibrary wintrust, Kernel32Library kernel32, Revocation revocation) {
     this.wintrust = Objects.requireNonNull(wintrust, "wintrust");
+    this.catalogs = new CatalogMembership(wintrust, kernel32);
     this.revocation = Objects.requireNonNull(revocation, "revocation");
   }
 
-  /** Loads wintrust.dll; throws {@link UnsupportedOperationException} (with the cause) off Windows. */
+  /** Loads wintrust.dll and kernel32.dll; throws {@link UnsupportedOperationException} (with the cause) off Windows. */
   public static WinTrustVerifier create(Revocation revocation) {
-    return new WinTrustVerifier(NativeLibraries.load().wintrust(), revocation);
+    NativeLibraries natives = NativeLibraries.load();
+    return new WinTrustVerifier(natives.wintrust(), natives.kernel32(), revocation);
   }
 
   @Override
@@ -100,6 +116,43 @@ public final class WinTrustVerifier implements ExecutableVerifier {
 
   @Override
   public VerifiedExecutable verify(ExecutableFile file, VerificationContext context) {
+    String path = file.content().toString();
+    Verdict embedded = run(WinTrustData.WTD_CHOICE_FILE, new WinTrustFileInfo(path));
+    if (embedded.hresult() != TRUST_E_NOSIGNATURE) {
+      return VerifiedExecutable.of(decide(embedded, context).attribute("source", "embedded").build());
+    }
+    CatalogMembership.Result found = catalogs.check(path, member -> run(WinTrustData.WTD_CHOICE_CATALOG, member));
+    return VerifiedExecutable.of(decideCatalog(found, context));
+  }
+
+  private CodeSignature decideCatalog(CatalogMembership.Result found, VerificationContext context) {
+    if (found instanceof CatalogMembership.Listed listed) {
+      CodeSignature.Builder b = decide(listed.verdict(), context)
+          .attribute("source", "catalog")
+          .attribute("catalog", listed.catalogFile())
+          .attribute("catalogHashAlgorithm", listed.algorithm())
+          .attribute("memberTag", listed.memberTag());
+      if (listed.verdict().hresult() != 0) {
+        b.reason("the file has no embedded signature; it is listed in catalog " + listed.catalogFile()
+            + ", which WinVerifyTrust refused");
+      }
+      return b.build();
+    }
+    CodeSignature.Builder b = base(TRUST_E_NOSIGNATURE);
+    if (found instanceof CatalogMembership.NotListed notListed) {
+      return b.status(SignatureStatus.UNSIGNED)
+          .reason("TRUST_E_NOSIGNATURE: no embedded signature, and no catalog on this machine lists this file's hash ("
+              + String.join(", ", notListed.hashes()) + ")")
+          .build();
+    }
+    String reason = ((CatalogMembership.Failed) found).reason();
+    return b.status(SignatureStatus.INVALID)
+        .reason("the file has no embedded signature and its catalog signature could not be checked: " + reason)
+        .build();
+  }
+
+  /** One WinVerifyTrust verification of {@code subject}; the state is closed even when reading the signer throws. */
+  private Verdict run(int unionChoice, Structure subject) {
     WinTrustData data = new WinTrustData();
     data.dwUIChoice = WinTrustData.WTD_UI_NONE;
     data.fdwRevocationChecks = revocation == Revocation.NONE ? WinTrustData.WTD_REVOKE_NONE
@@ -109,22 +162,31 @@ public final class WinTrustVerifier implements ExecutableVerifier {
       case WHOLE_CHAIN -> WinTrustData.WTD_REVOCATION_CHECK_CHAIN;
       case WHOLE_CHAIN_CACHE_ONLY -> WinTrustData.WTD_REVOCATION_CHECK_CHAIN | WinTrustData.WTD_CACHE_ONLY_URL_RETRIEVAL;
     };
-    data.dwUnionChoice = WinTrustData.WTD_CHOICE_FILE;
-    data.pFile = new WinTrustFileInfo.ByReference(file.content().toString());
+    subject.write();
+    data.dwUnionChoice = unionChoice;
+    data.pSubject = subject.getPointer();
     data.dwStateAction = WinTrustData.WTD_STATEACTION_VERIFY;
-    int hresult;
-    Optional<X509Certificate> signer;
     try {
-      hresult = wintrust.WinVerifyTrust(noWindow(), action(), data);
-      signer = signerCertificate(data);
+      int hresult = wintrust.WinVerifyTrust(noWindow(), action(), data);
+      return new Verdict(hresult, signerCertificate(data));
     } finally {
       data.dwStateAction = WinTrustData.WTD_STATEACTION_CLOSE;
       wintrust.WinVerifyTrust(noWindow(), action(), data);
+      // The subject's native memory must outlive both calls that point into it.
+      Reference.reachabilityFence(subject);
     }
-    return VerifiedExecutable.of(decide(hresult, signer, context));
   }
 
-  private CodeSignature decide(int hresult, Optional<X509Certificate> signer, VerificationContext context) {
+  private CodeSignature.Builder base(int hresult) {
+    return CodeSignature.builder(SignatureFormat.AUTHENTICODE, SignatureStatus.INVALID)
+        .attribute("verifiedBy", "wintrust")
+        .attribute("hresult", String.format("0x%08X", hresult))
+        .attribute("revocation", revocation.name().toLowerCase(Locale.ROOT));
+  }
+
+  private CodeSignature.Builder decide(Verdict verdict, VerificationContext context) {
+    int hresult = verdict.hresult();
+    Optional<X509Certificate> signer = verdict.signer();
     SignatureStatus status;
     String reason = null;
     if (hresult == 0) {
@@ -134,10 +196,7 @@ public final class WinTrustVerifier implements ExecutableVerifier {
       status = m != null ? m.status() : SignatureStatus.INVALID;
       reason = m != null ? m.reason() : String.format("WinVerifyTrust failed with HRESULT 0x%08X", hresult);
     }
-    CodeSignature.Builder b = CodeSignature.builder(SignatureFormat.AUTHENTICODE, status)
-        .attribute("verifiedBy", "wintrust")
-        .attribute("hresult", String.format("0x%08X", hresult))
-        .attribute("revocation", revocation.name().toLowerCase(java.util.Locale.ROOT));
+    CodeSignature.Builder b = base(hresult).status(status);
     if (reason != null) {
       b.reason(reason);
     }
@@ -155,7 +214,7 @@ public final class WinTrustVerifier implements ExecutableVerifier {
     } else if (status == SignatureStatus.VALID) {
       b.status(SignatureStatus.INVALID).reason("WinVerifyTrust succeeded but reported no signer certificate");
     }
-    return b.build();
+    return b;
   }
 
   /** The primary signer's certificate from the provider data of an open verification state. */

@@ -33,10 +33,12 @@ public final class WindowsPeerBackend implements PeerBackend {
     this.verifier = verifier;
   }
 
-  /** Verifies executables with WinVerifyTrust (Windows' trust store, catalogs) and the given revocation mode. */
+  /**
+   * Verifies executables with WinVerifyTrust (Windows' trust store; the embedded signature, else the
+   * system catalog that lists the file) and the given revocation mode.
+   */
   public static WindowsPeerBackend withWinTrust(WinTrustVerifier.Revocation revocation) {
-    return new WindowsPeerBackend(NativeLibraries::load,
-        () -> new WinTrustVerifier(NativeLibraries.load().wintrust(), revocation));
+    return new WindowsPeerBackend(NativeLibraries::load, () -> WinTrustVerifier.create(revocation));
   }
 
   @Override

@@ -32,6 +32,7 @@ class StructureLayoutTest {
       "#define _WIN32_WINNT 0x0A00",
       "#include <windows.h>",
       "#include <wintrust.h>",
+      "#include <mscat.h>",
       "#include <stddef.h>",
       "const int layout[] = {",
       " sizeof(WINTRUST_DATA), offsetof(WINTRUST_DATA, cbStruct), offsetof(WINTRUST_DATA, pPolicyCallbackData),",
@@ -46,7 +47,14 @@ class StructureLayoutTest {
       " offsetof(CRYPT_PROVIDER_SGNR, csCertChain), offsetof(CRYPT_PROVIDER_SGNR, pasCertChain),",
       " offsetof(CRYPT_PROVIDER_CERT, cbStruct), offsetof(CRYPT_PROVIDER_CERT, pCert),",
       " offsetof(CERT_CONTEXT, dwCertEncodingType), offsetof(CERT_CONTEXT, pbCertEncoded),",
-      " offsetof(CERT_CONTEXT, cbCertEncoded)",
+      " offsetof(CERT_CONTEXT, cbCertEncoded),",
+      " sizeof(WINTRUST_CATALOG_INFO), offsetof(WINTRUST_CATALOG_INFO, cbStruct),",
+      " offsetof(WINTRUST_CATALOG_INFO, dwCatalogVersion), offsetof(WINTRUST_CATALOG_INFO, pcwszCatalogFilePath),",
+      " offsetof(WINTRUST_CATALOG_INFO, pcwszMemberTag), offsetof(WINTRUST_CATALOG_INFO, pcwszMemberFilePath),",
+      " offsetof(WINTRUST_CATALOG_INFO, hMemberFile), offsetof(WINTRUST_CATALOG_INFO, pbCalculatedFileHash),",
+      " offsetof(WINTRUST_CATALOG_INFO, cbCalculatedFileHash), offsetof(WINTRUST_CATALOG_INFO, pcCatalogContext),",
+      " offsetof(WINTRUST_CATALOG_INFO, hCatAdmin),",
+      " sizeof(CATALOG_INFO), offsetof(CATALOG_INFO, cbStruct), offsetof(CATALOG_INFO, wszCatalogFile)",
       "};", "");
 
   @TempDir
@@ -60,8 +68,8 @@ class StructureLayoutTest {
     Files.writeString(dir.resolve("probe.c"), PROBE);
     headers32 = constants(Tools.ok(dir, "x86_64-w64-mingw32-gcc", "-m32", "-S", "-o", "-", "probe.c"));
     headers64 = constants(Tools.ok(dir, "x86_64-w64-mingw32-gcc", "-m64", "-S", "-o", "-", "probe.c"));
-    assertEquals(27, headers32.size());
-    assertEquals(27, headers64.size());
+    assertEquals(41, headers32.size());
+    assertEquals(41, headers64.size());
   }
 
   private static List<Integer> constants(String assembly) {
@@ -82,7 +90,7 @@ class StructureLayoutTest {
     int offset = 0;
     int maxAlign = 1;
     for (String name : order) {
-      int[] sizeAlign = sizeAndAlignment(field(type, name).getType(), pointerSize);
+      int[] sizeAlign = sizeAndAlignment(type, field(type, name), pointerSize);
       offset = align(offset, sizeAlign[1]);
       offsets.put(name, offset);
       offset += sizeAlign[0];
@@ -102,7 +110,16 @@ class StructureLayoutTest {
     }
   }
 
-  private static int[] sizeAndAlignment(Class<?> t, int pointerSize) {
+  private static int[] sizeAndAlignment(Class<? extends Structure> type, Field f, int pointerSize) {
+    Class<?> t = f.getType();
+    if (t == byte[].class) {
+      // An inline array: its length is the one a fresh instance allocates.
+      try {
+        return new int[] {((byte[]) f.get(type.getDeclaredConstructor().newInstance())).length, 1};
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError("cannot instantiate " + type, e);
+      }
+    }
     if (t == int.class) {
       return new int[] {4, 4};
     }
@@ -143,6 +160,18 @@ class StructureLayoutTest {
   }
 
   @Test
+  void winTrustCatalogInfoOn32And64Bit() {
+    assertEquals(headers32.subList(27, 38), model(WinTrustCatalogInfo.class, 4));
+    assertEquals(headers64.subList(27, 38), model(WinTrustCatalogInfo.class, 8));
+  }
+
+  @Test
+  void catalogInfoOn32And64Bit() {
+    assertEquals(headers32.subList(38, 41), model(CatalogInfo.class, 4));
+    assertEquals(headers64.subList(38, 41), model(CatalogInfo.class, 8));
+  }
+
+  @Test
   void modelMatchesJnaInThisJvm() {
     int p = Native.POINTER_SIZE;
     WinTrustData data = new WinTrustData();
@@ -156,6 +185,18 @@ class StructureLayoutTest {
     WinTrustFileInfo info = new WinTrustFileInfo();
     assertEquals(model(WinTrustFileInfo.class, p).get(0), info.size());
     assertEquals(model(WinTrustFileInfo.class, p).get(3), info.offsetOf("hFile"));
+    WinTrustCatalogInfo catalogInfo = new WinTrustCatalogInfo();
+    List<Integer> catalogModel = model(WinTrustCatalogInfo.class, p);
+    assertEquals(catalogModel.get(0), catalogInfo.size());
+    assertEquals(catalogInfo.size(), catalogInfo.cbStruct, "cbStruct is filled with the mapped size");
+    String[] catalogFields = WinTrustCatalogInfo.class.getAnnotation(Structure.FieldOrder.class).value();
+    for (int i = 0; i < catalogFields.length; i++) {
+      assertEquals(catalogModel.get(i + 1), catalogInfo.offsetOf(catalogFields[i]), catalogFields[i]);
+    }
+    CatalogInfo catalogPath = new CatalogInfo();
+    assertEquals(model(CatalogInfo.class, p).get(0), catalogPath.size());
+    assertEquals(catalogPath.size(), catalogPath.cbStruct, "cbStruct is filled with the mapped size");
+    assertEquals(model(CatalogInfo.class, p).get(2), catalogPath.offsetOf("wszCatalogFile"));
     CryptProviderStructures.Signer signer = new CryptProviderStructures.Signer();
     assertEquals(model(CryptProviderStructures.Signer.class, p).get(4), signer.offsetOf("pasCertChain"));
     CryptProviderStructures.CertContext context = new CryptProviderStructures.CertContext();
