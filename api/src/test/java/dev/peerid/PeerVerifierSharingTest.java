@@ -88,27 +88,7 @@ class PeerVerifierSharingTest {
   }
 
   private static PeerBackend backendOf(Peer... peers) {
-    return new PeerBackend() {
-      @Override
-      public Platform platform() {
-        return Platform.LINUX;
-      }
-
-      @Override
-      public boolean isSupported() {
-        return true;
-      }
-
-      @Override
-      public Optional<Throwable> unavailabilityCause() {
-        return Optional.empty();
-      }
-
-      @Override
-      public boolean accepts(PeerHandle handle) {
-        return handle instanceof PeerHandle.ProcessId;
-      }
-
+    return new InMemoryBackend() {
       @Override
       public Optional<PeerProcess> attachIfKnown(PeerHandle handle) {
         return Optional.of(attach(handle)); // in memory: every peer is cheap to identify

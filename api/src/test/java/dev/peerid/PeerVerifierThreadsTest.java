@@ -35,31 +35,11 @@ class PeerVerifierThreadsTest {
   }
 
   /** Knows a process only after {@code know()}; records where each call ran. */
-  private static final class RecordingBackend implements PeerBackend {
+  private static final class RecordingBackend extends InMemoryBackend {
     final AtomicReference<String> attachThread = new AtomicReference<>();
     final AtomicReference<String> attachIfKnownThread = new AtomicReference<>();
     volatile boolean known;
     volatile PeerIdentificationException failKnown;
-
-    @Override
-    public Platform platform() {
-      return Platform.LINUX;
-    }
-
-    @Override
-    public boolean isSupported() {
-      return true;
-    }
-
-    @Override
-    public Optional<Throwable> unavailabilityCause() {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean accepts(PeerHandle handle) {
-      return handle instanceof PeerHandle.ProcessId;
-    }
 
     @Override
     public PeerProcess attach(PeerHandle handle) {
