@@ -83,8 +83,10 @@ final class LinuxPeerProcess implements PeerProcess {
       List<String> injected = proc.injectedLibraries(pid);
       if (env.mappedLibraries().isPresent()) {
         injected = new java.util.ArrayList<>(injected);
-        injected.addAll(env.mappedLibraries().get().untrusted(MappedLibraries.read(proc.maps(pid)), path,
-            identity.inode()));
+        String maps = MappedLibraries.read(proc.maps(pid));
+        injected.addAll(env.mappedLibraries().get().untrusted(maps, path, identity.inode()));
+        // the strict backend also holds the executable's code in memory to the file it verifies
+        injected.addAll(ModifiedCode.check(proc, pid, maps, path, identity));
       }
       RiskFacts risks = new RiskFacts(Optional.empty(), tracer != 0,
           tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, injected);
