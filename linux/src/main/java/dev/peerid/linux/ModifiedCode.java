@@ -62,7 +62,7 @@ final class ModifiedCode {
       return List.of(unchecked(exePath, "its ELF program headers cannot be read: " + e.getMessage()));
     }
     try {
-      long pages = proc.modifiedPages(pid, maps, identity, elf);
+      long pages = proc.modifiedPages(pid, maps, identity, elf).modified();
       return pages == 0 ? List.of() : List.of(modified(exePath, pages));
     } catch (Unchecked e) {
       return List.of(unchecked(exePath, e.getMessage()));
@@ -97,7 +97,7 @@ final class ModifiedCode {
   }
 
   /**
-   * How many checked pages of the executable are copies rather than the file's pages.
+   * How many pages of the executable were compared, and how many are copies rather than the file's pages.
    *
    * @param maps     the text of {@code /proc/<pid>/maps}
    * @param exe      the identity of the executable (its mappings are found by device and inode)
@@ -105,7 +105,7 @@ final class ModifiedCode {
    * @param pageSize the system's page size
    * @throws Unchecked when it cannot be told
    */
-  static long modifiedPages(String maps, FileIdentity exe, ElfSegments elf, long pageSize, Pagemap pagemap)
+  static Pages modifiedPages(String maps, FileIdentity exe, ElfSegments elf, long pageSize, Pagemap pagemap)
       throws Unchecked, IOException {
     List<long[]> vmas = new ArrayList<>(); // {start, end, offset}: the executable's mappings nobody may write
     List<Long> biases = new ArrayList<>();
@@ -150,6 +150,8 @@ final class ModifiedCode {
       throw new Unchecked("more than " + (MAX_CHECKED_BYTES >> 20) + " MiB of code");
     }
     long modified = 0;
+    long checked = 0;
+    long present = 0;
     byte[] buf = new byte[ENTRIES_PER_READ * 8];
     ByteBuffer entries = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
     long checkedUpTo = Long.MIN_VALUE;
@@ -164,16 +166,23 @@ final class ModifiedCode {
         }
         for (int i = 0; i < n; i += 8) {
           long e = entries.getLong(i);
-          if ((e & (PRESENT | SWAPPED)) != 0 && (e & FILE_PAGE) == 0) {
-            modified++;
+          checked++;
+          if ((e & (PRESENT | SWAPPED)) != 0) {
+            present++;
+            if ((e & FILE_PAGE) == 0) {
+              modified++;
+            }
           }
         }
         page += n / 8;
       }
       checkedUpTo = Math.max(checkedUpTo, to);
     }
-    return modified;
+    return new Pages(checked, present, modified);
   }
+
+  /** Pages compared, of those the ones in memory (or swap), and of those the copies. */
+  record Pages(long checked, long present, long modified) {}
 
   /** Why the pages could not be compared. */
   static final class Unchecked extends Exception {

@@ -130,7 +130,7 @@ final class ProcFs {
   }
 
   /** {@link ModifiedCode#modifiedPages} on this process's {@code pagemap}, opened and closed here. */
-  long modifiedPages(long pid, String maps, FileIdentity exe, ElfSegments elf)
+  ModifiedCode.Pages modifiedPages(long pid, String maps, FileIdentity exe, ElfSegments elf)
       throws IOException, ModifiedCode.Unchecked {
     int fd = open(pid, "pagemap", PAGEMAP);
     try {
