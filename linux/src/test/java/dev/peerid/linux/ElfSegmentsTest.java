@@ -24,7 +24,7 @@ class ElfSegmentsTest {
   private static final int RW = 6;
 
   /** A program header: type, flags, offset, vaddr, filesz, memsz. */
-  private record Ph(int type, int flags, long offset, long vaddr, long filesz, long memsz) {}
+  record Ph(int type, int flags, long offset, long vaddr, long filesz, long memsz) {}
 
   /** The usual layout of a position-independent executable linked with -z separate-code and RELRO. */
   private static final List<Ph> PIE = List.of(
