@@ -109,8 +109,22 @@ final class ModifiedCode {
       throws Unchecked, IOException {
     List<long[]> vmas = new ArrayList<>(); // {start, end, offset}: the executable's mappings nobody may write
     List<Long> biases = new ArrayList<>();
-    for (String line : maps.split("\n")) {
-      long[] m = parse(line, exe);
+    String inode = " " + exe.inode() + " ";
+    for (int at = 0, next; at < maps.length(); at = next + 1) {
+      next = maps.indexOf('\n', at);
+      if (next < 0) {
+        next = maps.length();
+      }
+      // a process maps hundreds of other files: only lines naming the inode are worth splitting
+      int hit = maps.indexOf(inode, at);
+      if (hit < 0) {
+        break;
+      }
+      if (hit > next) {
+        next = maps.lastIndexOf('\n', hit);
+        continue;
+      }
+      long[] m = parse(maps.substring(at, next), exe);
       if (m == null) {
         continue;
       }
