@@ -72,8 +72,8 @@ public final class LinuxPeerBackend implements PeerBackend {
    * executable whose code or constants in memory are no longer the file's pages (a write through
    * {@code /proc/<pid>/mem}, a debugger's breakpoint, a uprobe), and as {@code unchecked:<path>} one
    * it cannot compare; both are denied unless the policy names {@code injected}. It costs a read of
-   * {@code maps} and of the executable's {@code pagemap} entries per peer (≈ 20–35 µs for a small
-   * native client, ≈ 30 µs more than the default backend), which is why it is not the default. Use it with
+   * {@code maps} and of the executable's {@code pagemap} entries per peer (≈ 30 µs more than the
+   * default backend for a small native client), which is why it is not the default. Use it with
    * {@code PeerVerifier.builder().backend(...)}. The same as
    * {@code builder().checkMappedLibraries(true).build()}.
    */
