@@ -423,7 +423,8 @@ public final class LinuxPeerBackend implements PeerBackend {
     LinuxPeerProcess.Environment e = environment;
     if (e == null) {
       e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system(),
-          checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty());
+          checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty(),
+          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty());
       environment = e;
     }
     return e;

@@ -7,7 +7,9 @@ import java.nio.ByteOrder;
 import java.nio.file.AccessDeniedException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds pages of a process's executable whose code or constants in memory are no longer the file's.
@@ -40,10 +42,12 @@ final class ModifiedCode {
     int read(long offset, byte[] buf, int length) throws IOException;
   }
 
-  private ModifiedCode() {}
-
   /** The first bytes read for the headers: enough for every usual executable in one read. */
   private static final int FIRST_READ = 4096;
+
+  /** Executables whose headers were read, by identity: their segments do not change without it. */
+  private static final int MAX_REMEMBERED = 256;
+  private final Map<FileIdentity, ElfSegments> segments = new ConcurrentHashMap<>();
 
   /**
    * The risk entries for the code of {@code pid}'s executable: none when every checked page is the
@@ -53,13 +57,19 @@ final class ModifiedCode {
    *
    * @param maps the text of {@code /proc/<pid>/maps}, read after {@code identity}
    */
-  static List<String> check(ProcFs proc, long pid, String maps, String exePath, FileIdentity identity)
-      throws IOException {
-    ElfSegments elf;
-    try {
-      elf = segments(proc, pid, identity);
-    } catch (ElfSegments.Unreadable e) {
-      return List.of(unchecked(exePath, "its ELF program headers cannot be read: " + e.getMessage()));
+  List<String> check(ProcFs proc, long pid, String maps, String exePath, FileIdentity identity) throws IOException {
+    ElfSegments elf = segments.get(identity);
+    if (elf == null) {
+      try {
+        elf = segments(proc, pid, identity);
+      } catch (ElfSegments.Unreadable e) {
+        return List.of(unchecked(exePath, "its ELF program headers cannot be read: " + e.getMessage()));
+      }
+      if (segments.size() >= MAX_REMEMBERED) {
+        segments.clear();
+      }
+      // the identity includes size, mtime and ctime: a file changed in place gets another key
+      segments.put(identity, elf);
     }
     try {
       long pages = proc.modifiedPages(pid, maps, identity, elf).modified();
