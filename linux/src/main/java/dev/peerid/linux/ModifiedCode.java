@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Only pages of non-writable load segments outside {@code PT_GNU_RELRO} are looked at (see
  * {@link ElfSegments}): every other page of an executable is written legitimately. Misses writes
  * into anything else: the heap, the stack, anonymous memory, writable data (a GOT without RELRO, a
- * function pointer), libraries, and code loaded later.
+ * function pointer), libraries, and code loaded later. Reports, rightly but perhaps unexpectedly,
+ * an executable with text relocations ({@code TEXTREL}: the loader writes into its code) and one
+ * with an active uprobe. {@code pagemap} cannot be opened without privilege on Linux 4.0 and 4.1:
+ * there every peer is reported unchecked.
  */
 final class ModifiedCode {
   /** More than this much code is not checked page by page: it is reported as not checked. */

@@ -69,6 +69,13 @@ class ModifiedCodeLiveTest {
   }
 
   @Test
+  void staticPositionIndependentClientThatRelocatesItselfIsNotReported() throws Exception {
+    String rcrt = Tools.runQuietly(Tools.require("gcc").toString(), "-print-file-name=rcrt1.o");
+    Assumptions.assumeTrue(Path.of(rcrt).isAbsolute() && Files.exists(Path.of(rcrt)), "no static-pie start files");
+    assertUnmodified(AttackKit.compile(live.dir, "staticpie", AttackKit.CLIENT_C, "-static-pie", "-pthread"));
+  }
+
+  @Test
   void curlIsNotReported() throws Exception {
     LivePeers.Peer peer = live.start(live.curl(Tools.require("curl")));
     assertEquals(List.of(), codeEntries(peer), "curl runs its file's code");
