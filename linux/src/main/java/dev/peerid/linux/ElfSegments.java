@@ -17,7 +17,7 @@ final class ElfSegments {
   /** How much of the file is read for its headers: program headers come first in every linker's output. */
   static final int HEADER_BYTES = 64 * 1024;
   /** More load segments than any linker writes: the file is not an ordinary executable. */
-  static final int MAX_LOADS = 256;
+  static final int MAX_LOADS = 64;
 
   private static final int PT_LOAD = 1;
   private static final int PT_GNU_RELRO = 0x6474e552;

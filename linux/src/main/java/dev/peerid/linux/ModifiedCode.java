@@ -38,6 +38,12 @@ final class ModifiedCode {
   static final long SWAPPED = 1L << 62;
   static final long FILE_PAGE = 1L << 61;
   private static final int ENTRIES_PER_READ = 1024;
+  /**
+   * A loader maps an executable in a handful of pieces; a peer that maps its own file thousands of
+   * times must not make the server compare every piece with every other (the work is their product).
+   */
+  static final int MAX_MAPPINGS = 256;
+  private static final int MAX_BIASES = 8;
 
   /** Positional reads of {@code /proc/<pid>/pagemap}. */
   interface Pagemap {
@@ -149,6 +155,9 @@ final class ModifiedCode {
         if (!biases.contains(bias)) {
           biases.add(bias);
         }
+      }
+      if (vmas.size() > MAX_MAPPINGS || biases.size() > MAX_BIASES) {
+        throw new Unchecked("the executable is mapped more than " + MAX_MAPPINGS + " times");
       }
     }
     if (biases.isEmpty()) {

@@ -122,6 +122,17 @@ class ModifiedCodeTest {
   }
 
   @Test
+  void anExecutableMappedOverAndOverIsNotComparedPieceByPiece() {
+    StringBuilder maps = new StringBuilder(MAPS);
+    for (long i = 0; i <= ModifiedCode.MAX_MAPPINGS; i++) {
+      long at = 0x7f2000000000L + i * 0x2000;
+      maps.append(line(at, at + 0x1000, "r--p", 0, PATH)).append('\n');
+    }
+    ModifiedCode.Unchecked e = assertThrows(ModifiedCode.Unchecked.class, () -> pages(maps.toString()));
+    assertTrue(e.getMessage().contains("mapped more than"), e.getMessage());
+  }
+
+  @Test
   void aPagemapThatEndsEarlyCannotBeTold() {
     assertThrows(ModifiedCode.Unchecked.class,
         () -> ModifiedCode.modifiedPages(MAPS, EXE, pie(), PAGE, (offset, buf, length) -> 0));
