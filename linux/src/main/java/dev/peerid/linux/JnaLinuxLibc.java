@@ -57,6 +57,11 @@ final class JnaLinuxLibc implements LinuxLibc {
 
     static native long read(int fd, long buf, long count) throws LastErrorException;
 
+    // off_t is 64 bits on the 64-bit ABIs the backend runs on: no pread64 needed
+    static native long pread(int fd, long buf, long count, long offset) throws LastErrorException;
+
+    static native int getpagesize();
+
     static native long readlink(long path, long buf, long size) throws LastErrorException;
 
     static native int fstatfs(int fd, long buf) throws LastErrorException;
@@ -256,6 +261,41 @@ final class JnaLinuxLibc implements LinuxLibc {
       }
       return n;
     }
+  }
+
+  /** Like {@link #read}, at a file offset. */
+  @Override
+  public int pread(int fd, byte[] buf, int length, long offset) throws ErrnoException {
+    if (length < 0 || length > buf.length || offset < 0) {
+      throw new IllegalArgumentException("length " + length + " outside a buffer of " + buf.length
+          + " or offset " + offset);
+    }
+    Scratch s = SCRATCH.get();
+    int count = Math.min(length, Scratch.DATA_SIZE);
+    while (true) {
+      int n;
+      try {
+        n = (int) C.pread(fd, s.address + Scratch.DATA, count, offset);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == EINTR) {
+          continue;
+        }
+        throw errno("pread", e);
+      }
+      if (n > 0) {
+        s.view.get(Scratch.DATA, buf, 0, n);
+      }
+      return n;
+    }
+  }
+
+  @Override
+  public long pageSize() {
+    return PageSize.VALUE;
+  }
+
+  private static final class PageSize {
+    static final long VALUE = C.getpagesize();
   }
 
   @Override

@@ -50,6 +50,19 @@ interface LinuxLibc {
   int read(int fd, byte[] buf, int length) throws ErrnoException;
 
   /**
+   * {@code pread(fd, buf, length, offset)} into the start of {@code buf}: the byte count, 0 at end
+   * of file. The default answers ENOSYS, for test doubles that do not care.
+   */
+  default int pread(int fd, byte[] buf, int length, long offset) throws ErrnoException {
+    throw new ErrnoException("pread", ENOSYS, "not implemented");
+  }
+
+  /** The system's page size ({@code getpagesize()}); the default is the common 4096, for test doubles. */
+  default long pageSize() {
+    return 4096;
+  }
+
+  /**
    * {@code readlink(path, buf, buf.length)}: the length of the target written to the start of
    * {@code buf} (not NUL-terminated; equal to {@code buf.length} when it may have been cut).
    */

@@ -68,8 +68,12 @@ public final class LinuxPeerBackend implements PeerBackend {
    * libraries, executable mappings the peer's user could have placed: libraries not owned by root,
    * writable by group or others, in such a directory, deleted or in memfd. That catches a
    * preloaded library that erased {@code LD_PRELOAD} from its environment and a copied client
-   * loading a library through {@code $ORIGIN}. It costs a read of {@code maps} per peer (≈ 10–20
-   * µs for a small native client), which is why it is not the default. Use it with
+   * loading a library through {@code $ORIGIN}. It also reports, as {@code modified:<path>}, an
+   * executable whose code or constants in memory are no longer the file's pages (a write through
+   * {@code /proc/<pid>/mem}, a debugger's breakpoint, a uprobe), and as {@code unchecked:<path>} one
+   * it cannot compare; both are denied unless the policy names {@code injected}. It costs a read of
+   * {@code maps} and of the executable's {@code pagemap} entries per peer (≈ 30 µs more than the
+   * default backend for a small native client), which is why it is not the default. Use it with
    * {@code PeerVerifier.builder().backend(...)}. The same as
    * {@code builder().checkMappedLibraries(true).build()}.
    */
@@ -419,7 +423,8 @@ public final class LinuxPeerBackend implements PeerBackend {
     LinuxPeerProcess.Environment e = environment;
     if (e == null) {
       e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system(),
-          checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty());
+          checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty(),
+          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty());
       environment = e;
     }
     return e;

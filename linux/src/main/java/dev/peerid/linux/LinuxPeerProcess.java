@@ -48,7 +48,7 @@ final class LinuxPeerProcess implements PeerProcess {
 
   /** What a process needs besides its pin: the verifiers and the system's interpreters. */
   record Environment(Optional<ExecutableVerifier> imaVerifier, KnownInterpreters interpreters,
-      Optional<MappedLibraries> mappedLibraries) {}
+      Optional<MappedLibraries> mappedLibraries, Optional<ModifiedCode> modifiedCode) {}
 
   private LinuxPeerProcess(LinuxLibc libc, ProcFs proc, Environment env, long pid, int pidfd, long startTime,
       ProcessInfo process, ExecutableInfo executable, RiskFacts risks) {
@@ -83,8 +83,12 @@ final class LinuxPeerProcess implements PeerProcess {
       List<String> injected = proc.injectedLibraries(pid);
       if (env.mappedLibraries().isPresent()) {
         injected = new java.util.ArrayList<>(injected);
-        injected.addAll(env.mappedLibraries().get().untrusted(MappedLibraries.read(proc.maps(pid)), path,
-            identity.inode()));
+        String maps = MappedLibraries.read(proc.maps(pid));
+        injected.addAll(env.mappedLibraries().get().untrusted(maps, path, identity.inode()));
+        // the strict backend also holds the executable's code in memory to the file it verifies
+        if (env.modifiedCode().isPresent()) {
+          injected.addAll(env.modifiedCode().get().check(proc, pid, maps, path, identity));
+        }
       }
       RiskFacts risks = new RiskFacts(Optional.empty(), tracer != 0,
           tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, injected);

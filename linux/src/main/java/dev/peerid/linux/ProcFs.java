@@ -37,6 +37,7 @@ final class ProcFs {
   private static final byte[] STATUS = bytes("status");
   private static final byte[] STAT = bytes("stat");
   private static final byte[] ENVIRON = bytes("environ");
+  private static final byte[] PAGEMAP = bytes("pagemap");
   /** The charset the JDK uses for file names, so that a path reads here as Files would give it. */
   private static final Charset FILE_NAMES = fileNameCharset();
 
@@ -101,6 +102,52 @@ final class ProcFs {
     } finally {
       libc.close(fd);
     }
+  }
+
+  /**
+   * The first {@code max} bytes (fewer at the end of the file) of the running executable, read
+   * through one descriptor of it, which must still be the file {@code expected} names.
+   */
+  byte[] exeStart(long pid, FileIdentity expected, int max) throws IOException {
+    int fd = openExe(pid);
+    try {
+      if (!stat(pid, heldPathBytes(fd), heldFile(fd)).equals(expected)) {
+        throw new IOException("the executable of process " + pid + " changed while it was read");
+      }
+      byte[] out = new byte[max];
+      int length = 0;
+      while (length < max) {
+        int n = read(pid, "exe", fd, out, length);
+        if (n <= 0) {
+          break;
+        }
+        length += n;
+      }
+      return length == max ? out : Arrays.copyOf(out, length);
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  /** {@link ModifiedCode#modifiedPages} on this process's {@code pagemap}, opened and closed here. */
+  ModifiedCode.Pages modifiedPages(long pid, String maps, FileIdentity exe, ElfSegments elf)
+      throws IOException, ModifiedCode.Unchecked {
+    int fd = open(pid, "pagemap", PAGEMAP);
+    try {
+      return ModifiedCode.modifiedPages(maps, exe, elf, libc.pageSize(), (offset, buf, length) -> {
+        try {
+          return libc.pread(fd, buf, length, offset);
+        } catch (LinuxLibc.ErrnoException e) {
+          throw failure(pid, "pagemap", e);
+        }
+      });
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  long pageSize() {
+    return libc.pageSize();
   }
 
   /** The identity of the running inode: stat() follows the magic link to it. */

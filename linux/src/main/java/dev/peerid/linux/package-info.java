@@ -23,6 +23,11 @@
  *   <li>Injected libraries are read from {@code LD_PRELOAD}/{@code LD_AUDIT} in the environment the
  *       process started with ({@code /proc/<pid>/environ}); a process can overwrite that memory
  *       afterwards, so this catches the careless, not the determined.
+  <li>A same-user process can write into the peer's memory through {@code /proc/<pid>/mem} without
+ *       becoming its tracer. The opt-in {@link dev.peerid.linux.LinuxPeerBackend#checkingMappedLibraries()}
+ *       backend sees such writes into the executable's code and constants made before the check
+ *       (the page is then an anonymous copy in {@code /proc/<pid>/pagemap}), not writes into
+ *       data, the heap, libraries or anything after the check.
  *   <li>Interpreters are recognised by the running file's name and by content equal to an
  *       interpreter installed on this system (PATH, /usr/bin, /bin, ... and the JDK's bin), so a
  *       renamed copy of a signed python is still python. An interpreter built by someone else,

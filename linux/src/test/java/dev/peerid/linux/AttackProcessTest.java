@@ -63,6 +63,53 @@ class AttackProcessTest {
       p.wait()
       """;
 
+  /**
+   * A debugger that leaves a breakpoint behind, as small as can be: traces its child from exec,
+   * writes a word of the child's code back over itself with PTRACE_POKETEXT (any write copies the
+   * page, as setting and clearing a breakpoint does), detaches, and lets it run.
+   */
+  static final String POKER_C = """
+      #define _GNU_SOURCE
+      #include <errno.h>
+      #include <stdio.h>
+      #include <string.h>
+      #include <unistd.h>
+      #include <sys/ptrace.h>
+      #include <sys/wait.h>
+      int main(int argc, char **argv) {
+        if (argc < 3) return 1;
+        pid_t child = fork();
+        if (child == 0) {
+          ptrace(PTRACE_TRACEME, 0, 0, 0);
+          execv(argv[1], argv + 1);
+          _exit(127);
+        }
+        int status;
+        if (waitpid(child, &status, 0) < 0 || !WIFSTOPPED(status)) return 2;
+        char path[64], line[4096];
+        snprintf(path, sizeof path, "/proc/%d/maps", (int) child);
+        FILE *maps = fopen(path, "r");
+        unsigned long start = 0;
+        while (maps && fgets(line, sizeof line, maps)) {
+          unsigned long s, e;
+          char perms[8];
+          if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && perms[2] == 'x' && strstr(line, argv[1])) {
+            start = s;
+            break;
+          }
+        }
+        if (!start) return 3;
+        errno = 0;
+        long word = ptrace(PTRACE_PEEKTEXT, child, (void *) start, 0);
+        if (errno != 0 || ptrace(PTRACE_POKETEXT, child, (void *) start, (void *) word) != 0) return 4;
+        printf("poked %lx\\n", start);
+        fflush(stdout);
+        ptrace(PTRACE_DETACH, child, 0, 0);
+        waitpid(child, &status, 0);
+        return 0;
+      }
+      """;
+
   private LivePeers live;
   private ImaTestKeys keys;
   private PeerVerifier verifier;
@@ -132,10 +179,6 @@ class AttackProcessTest {
     }
   }
 
-  @Disabled("ATTACK SUCCEEDS (same-user memory write, related to the documented ptrace hole but BEFORE the"
-      + " check): the attacker's launcher rewrites its signed child's memory through /proc/PID/mem without"
-      + " attaching, so TracerPid is 0 and the peer is allowed while running the attacker's data. Not closable"
-      + " from outside; see the report (Yama, PR_SET_DUMPABLE, parent check)")
   @Test
   void signedClientWhoseMemoryItsParentRewroteIsDenied() throws Exception {
     Path python = Tools.python();
@@ -144,10 +187,35 @@ class AttackProcessTest {
     AttackKit.makeReadable(script);
     LivePeers.Peer launcher = live.start(asAttacker(command(python, script, client, live.socketPath)));
     assertEquals("EVIL", AttackKit.firstLine(launcher), "the signed client sends what its parent wrote");
-    Verdict v = verifier.verify(PeerHandle.socket(launcher.fd()));
+    Verdict v;
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      // no tracer, nothing injected: only the strict backend's look at the code in memory sees it
+      assertTrue(verifier.verify(PeerHandle.socket(launcher.fd())).isAllowed(), "the default backend misses it");
+      v = strict.verify(PeerHandle.socket(launcher.fd()));
+    }
     assertEquals(SignatureStatus.VALID, v.identity().orElseThrow().signature().status());
     assertFalse(v.identity().orElseThrow().risks().traced(), "no tracer is attached");
+    assertTrue(String.join(" ", v.reasons()).contains("modified:" + client), v.reasons().toString());
+    assertTrue(String.join(" ", v.reasons()).contains("/proc/PID/mem"), v.reasons().toString());
     assertFalse(v.isAllowed(), "the signed peer runs with memory its parent rewrote: " + v);
+  }
+
+  @Test
+  void signedClientWithABreakpointLeftByItsDebuggerIsDenied() throws Exception {
+    Path tools = AttackKit.attackerDir(live, "tools");
+    Path poker = AttackKit.compile(tools, "poker", POKER_C);
+    AttackKit.makeReadable(poker);
+    LivePeers.Peer peer = live.start(asAttacker(command(poker, client, live.socketPath)));
+    assertEquals("vendor", AttackKit.firstLine(peer), "the word written back changed nothing it runs");
+    Verdict v;
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      // the debugger detached before the client connected: TracerPid is 0
+      assertTrue(verifier.verify(PeerHandle.socket(peer.fd())).isAllowed(), "the default backend misses it");
+      v = strict.verify(PeerHandle.socket(peer.fd()));
+    }
+    assertFalse(v.identity().orElseThrow().risks().traced(), "no tracer is attached");
+    assertTrue(String.join(" ", v.reasons()).contains("modified:" + client), v.reasons().toString());
+    assertFalse(v.isAllowed(), "the signed peer runs code its debugger wrote: " + v);
   }
 
   @Test

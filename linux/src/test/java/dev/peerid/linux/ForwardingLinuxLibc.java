@@ -55,6 +55,16 @@ class ForwardingLinuxLibc implements LinuxLibc {
   }
 
   @Override
+  public int pread(int fd, byte[] buf, int length, long offset) throws ErrnoException {
+    return real.pread(fd, buf, length, offset);
+  }
+
+  @Override
+  public long pageSize() {
+    return real.pageSize();
+  }
+
+  @Override
   public int readlink(byte[] path, byte[] buf) throws ErrnoException {
     return real.readlink(path, buf);
   }

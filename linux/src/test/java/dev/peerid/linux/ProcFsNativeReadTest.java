@@ -45,6 +45,30 @@ class ProcFsNativeReadTest {
   }
 
   @Test
+  void preadReadsAtTheOffsetGivenAndPageSizeIsThePlatforms(@TempDir Path dir) throws Exception {
+    byte[] content = new byte[20000];
+    for (int i = 0; i < content.length; i++) {
+      content[i] = (byte) (i * 7);
+    }
+    Path file = Files.write(dir.resolve("f"), content);
+    int fd = libc.openReadOnly((file + "\0").getBytes(StandardCharsets.UTF_8));
+    try {
+      byte[] buf = new byte[100];
+      assertEquals(100, libc.pread(fd, buf, 100, 12345));
+      assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(content, 12345, 12445)),
+          java.util.Arrays.toString(buf));
+      assertEquals(0, libc.pread(fd, buf, 100, content.length), "at the end");
+      assertEquals(100, libc.pread(fd, buf, 100, 0), "the file position plays no part");
+      assertEquals(content[99], buf[99]);
+    } finally {
+      libc.close(fd);
+    }
+    assertThrows(LinuxLibc.ErrnoException.class, () -> libc.pread(-1, new byte[8], 8, 0));
+    long page = libc.pageSize();
+    assertTrue(page >= 4096 && Long.bitCount(page) == 1, "page size " + page);
+  }
+
+  @Test
   void withoutStatxTheJdkGivesTheIdentity() throws IOException {
     long self = ProcessHandle.current().pid();
     FileIdentity expected = FileIdentity.of(Path.of("/proc/self/exe"));
