@@ -59,9 +59,9 @@ final class SecureDefaults {
           + " add 'traced' to the policy to allow traced peers");
     }
     if (!risks.injectedLibraries().isEmpty() && !injected) {
-      reasons.add("the peer has libraries injected into it (" + String.join(", ", risks.injectedLibraries())
-          + "): they run as the peer without being covered by its signature;"
-          + " add 'injected' to the policy to allow injected libraries");
+      reasons.add("the peer runs code its signature does not cover (" + String.join(", ", risks.injectedLibraries())
+          + "): injected libraries, or its own code modified in memory;"
+          + " add 'injected' to the policy to allow such peers");
     }
     CodeSignature signature = identity.signature();
     if (signature.format() == SignatureFormat.MACHO && SignatureFacts.signerFactsCount(signature)) {

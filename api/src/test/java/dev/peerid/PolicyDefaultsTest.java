@@ -47,7 +47,7 @@ class PolicyDefaultsTest {
   @Test
   void injectedDeniedByDefault() {
     PeerIdentity injected = TestPeers.running().injected("/tmp/hook.so").build();
-    reasonContains(denied("signed", injected), "libraries injected", "/tmp/hook.so", "add 'injected' to the policy");
+    reasonContains(denied("signed", injected), "code its signature does not cover", "/tmp/hook.so", "add 'injected' to the policy");
     allowed("signed and (injected or not injected)", injected);
   }
 
