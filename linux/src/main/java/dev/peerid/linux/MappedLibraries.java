@@ -104,16 +104,34 @@ final class MappedLibraries {
 
   /** One line of {@code maps}: {@code start-end perms offset dev inode [path]}. */
   private record Mapping(boolean executable, long inode, String path) {
+    /**
+     * The mapping, or null for a line that is not an executable mapping or not in the format. Parsed
+     * by hand: a peer like curl has a few hundred lines, most of them not executable, and a regex
+     * split of each cost more than reading the file.
+     */
     static Mapping parse(String line) {
-      String[] f = line.trim().split("\\s+", 6);
-      if (f.length < 6 || f[1].length() < 3) {
+      int range = line.indexOf(' ');
+      if (range < 0 || line.length() < range + 4 || line.charAt(range + 3) != 'x') {
         return null;
       }
+      int perms = line.indexOf(' ', range + 1);
+      int offset = perms < 0 ? -1 : line.indexOf(' ', perms + 1);
+      int device = offset < 0 ? -1 : line.indexOf(' ', offset + 1);
+      if (device < 0 || perms - range - 1 < 3) {
+        return null;
+      }
+      int inodeEnd = line.indexOf(' ', device + 1);
+      if (inodeEnd < 0) {
+        inodeEnd = line.length();
+      }
+      long inode;
       try {
-        return new Mapping(f[1].charAt(2) == 'x', Long.parseLong(f[4]), f[5]);
+        inode = Long.parseLong(line, device + 1, inodeEnd, 10);
       } catch (NumberFormatException e) {
         return null;
       }
+      String path = inodeEnd >= line.length() ? "" : line.substring(inodeEnd + 1).strip();
+      return path.isEmpty() ? null : new Mapping(true, inode, path);
     }
   }
 }
