@@ -6,8 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.AccessDeniedException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,7 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * there every peer is reported unchecked.
  */
 final class ModifiedCode {
-  /** More than this much code is not checked page by page: it is reported as not checked. */
+  /**
+   * More code than this per process (the executable's and its libraries' together) is not checked
+   * page by page: what is past it is reported as not checked.
+   */
   static final long MAX_CHECKED_BYTES = 64L << 20;
 
   static final long PRESENT = 1L << 63;
@@ -44,6 +50,8 @@ final class ModifiedCode {
    */
   static final int MAX_MAPPINGS = 256;
   private static final int MAX_BIASES = 8;
+  /** Each code mapping of a library costs a positional read: a process with more is not compared. */
+  static final int MAX_LIBRARY_MAPPINGS = 1024;
 
   /** Positional reads of {@code /proc/<pid>/pagemap}. */
   interface Pagemap {
@@ -59,38 +67,102 @@ final class ModifiedCode {
   private final Map<FileIdentity, ElfSegments> segments = new ConcurrentHashMap<>();
 
   /**
-   * The risk entries for the code of {@code pid}'s executable: none when every checked page is the
-   * file's, a {@link #modified} entry when some are not, an {@link #unchecked} entry when it cannot
-   * be told (never silently nothing). Throws what reading {@code /proc} throws otherwise (the
-   * process exited).
+   * The risk entries for the code of {@code pid}'s executable and libraries: none when every
+   * checked page is the file's, a {@link #modified} entry per file with pages that are not, an
+   * {@link #unchecked} entry where it cannot be told (never silently nothing). Throws what reading
+   * {@code /proc} throws otherwise (the process exited).
    *
    * @param maps the text of {@code /proc/<pid>/maps}, read after {@code identity}
    */
   List<String> check(ProcFs proc, long pid, String maps, String exePath, FileIdentity identity) throws IOException {
+    return report(proc, pid, maps, exePath, identity).entries();
+  }
+
+  /** {@link #check}, with what was compared. */
+  Report report(ProcFs proc, long pid, String maps, String exePath, FileIdentity identity) throws IOException {
+    List<String> entries = new ArrayList<>();
+    List<Target> targets = new ArrayList<>();
+    try {
+      targets.add(new Target(exePath, true, executableRanges(maps, identity, segments(proc, pid, identity))));
+    } catch (ElfSegments.Unreadable e) {
+      entries.add(unchecked(exePath, "its ELF program headers cannot be read: " + e.getMessage()));
+    } catch (Unchecked e) {
+      entries.add(unchecked(exePath, e.getMessage()));
+    }
+    try {
+      libraryRanges(maps, identity).forEach((path, ranges) -> targets.add(new Target(path, false, ranges)));
+    } catch (Unchecked e) {
+      entries.add(unchecked(exePath, "its libraries: " + e.getMessage()));
+    }
+    try {
+      Report r = proc.withPagemap(pid, pagemap -> compare(targets, proc.pageSize(), pagemap));
+      entries.addAll(r.entries());
+      return new Report(entries, r.compared());
+    } catch (AccessDeniedException e) {
+      entries.add(unchecked(exePath, "/proc/" + pid + "/pagemap is not readable by this process"));
+      return new Report(entries, Map.of());
+    }
+  }
+
+  /** The ranges of one file to hold to its pages: the executable's, or a library's code. */
+  record Target(String path, boolean executable, NavigableMap<Long, Long> ranges) {}
+
+  /** The risk entries, and the pages compared per file. */
+  record Report(List<String> entries, Map<String, Pages> compared) {
+    Report {
+      entries = List.copyOf(entries);
+      compared = Collections.unmodifiableMap(new LinkedHashMap<>(compared));
+    }
+  }
+
+  /**
+   * Compares the targets in order (the executable first, then the libraries as they are mapped)
+   * within one budget of {@value #MAX_CHECKED_BYTES} bytes per process: the bound is on the
+   * server's work per peer, which a peer mapping many large libraries must not multiply. Once it
+   * is spent, the next file is reported unchecked (with the count of those left after it).
+   */
+  static Report compare(List<Target> targets, long pageSize, Pagemap pagemap) throws IOException {
+    List<String> entries = new ArrayList<>();
+    Map<String, Pages> compared = new LinkedHashMap<>();
+    long left = MAX_CHECKED_BYTES;
+    for (int i = 0; i < targets.size(); i++) {
+      Target t = targets.get(i);
+      long bytes = bytes(t.ranges());
+      if (bytes > left) {
+        int more = targets.size() - i - 1;
+        entries.add(unchecked(t.path(), "the process maps more than " + (MAX_CHECKED_BYTES >> 20)
+            + " MiB of code, the most compared per peer" + (more == 0 ? "" : "; " + more + " more files not compared")));
+        break;
+      }
+      left -= bytes;
+      try {
+        Pages p = compare(t.ranges(), pageSize, pagemap);
+        compared.put(t.path(), p);
+        if (p.modified() > 0) {
+          entries.add(modified(t.path(), p.modified(), t.executable()));
+        }
+      } catch (Unchecked e) {
+        entries.add(unchecked(t.path(), e.getMessage()));
+      }
+    }
+    return new Report(entries, compared);
+  }
+
+  /** The executable's segments, read once per file identity. */
+  private ElfSegments segments(ProcFs proc, long pid, FileIdentity identity) throws IOException, ElfSegments.Unreadable {
     ElfSegments elf = segments.get(identity);
     if (elf == null) {
-      try {
-        elf = segments(proc, pid, identity);
-      } catch (ElfSegments.Unreadable e) {
-        return List.of(unchecked(exePath, "its ELF program headers cannot be read: " + e.getMessage()));
-      }
+      elf = readSegments(proc, pid, identity);
       if (segments.size() >= MAX_REMEMBERED) {
         segments.clear();
       }
       // the identity includes size, mtime and ctime: a file changed in place gets another key
       segments.put(identity, elf);
     }
-    try {
-      long pages = proc.modifiedPages(pid, maps, identity, elf).modified();
-      return pages == 0 ? List.of() : List.of(modified(exePath, pages));
-    } catch (Unchecked e) {
-      return List.of(unchecked(exePath, e.getMessage()));
-    } catch (AccessDeniedException e) {
-      return List.of(unchecked(exePath, "/proc/" + pid + "/pagemap is not readable by this process"));
-    }
+    return elf;
   }
 
-  private static ElfSegments segments(ProcFs proc, long pid, FileIdentity identity)
+  private static ElfSegments readSegments(ProcFs proc, long pid, FileIdentity identity)
       throws IOException, ElfSegments.Unreadable {
     byte[] start = proc.exeStart(pid, identity, FIRST_READ);
     try {
@@ -104,15 +176,16 @@ final class ModifiedCode {
     return ElfSegments.parse(start, start.length, proc.pageSize());
   }
 
-  /** A risk entry naming an executable whose code in memory differs from the file. */
-  static String modified(String exePath, long pages) {
-    return "modified:" + exePath + " (" + pages + (pages == 1 ? " page" : " pages") + " of its code or constants"
+  /** A risk entry naming an executable or library whose code in memory differs from the file. */
+  static String modified(String path, long pages, boolean executable) {
+    return "modified:" + path + " (" + pages + (pages == 1 ? " page" : " pages")
+        + (executable ? " of its code or constants" : " of its code")
         + " modified in memory: a debugger's breakpoint, a uprobe, or a write through /proc/PID/mem)";
   }
 
-  /** A risk entry for an executable whose code in memory could not be compared with the file. */
-  static String unchecked(String exePath, String why) {
-    return "unchecked:" + exePath + " (whether its code was modified in memory cannot be told: " + why + ")";
+  /** A risk entry for an executable or library whose code in memory could not be compared with the file. */
+  static String unchecked(String path, String why) {
+    return "unchecked:" + path + " (whether its code was modified in memory cannot be told: " + why + ")";
   }
 
   /**
@@ -126,6 +199,17 @@ final class ModifiedCode {
    */
   static Pages modifiedPages(String maps, FileIdentity exe, ElfSegments elf, long pageSize, Pagemap pagemap)
       throws Unchecked, IOException {
+    return compare(executableRanges(maps, exe, elf), pageSize, pagemap);
+  }
+
+  /**
+   * The address ranges of the executable to compare, start to end: its read-only mappings where
+   * they map the file offsets its read-only segments outside RELRO say (an unrelated mapping of the
+   * same file elsewhere does not line up and is skipped).
+   *
+   * @throws Unchecked when its first load segment is not mapped, or it is mapped too often
+   */
+  static NavigableMap<Long, Long> executableRanges(String maps, FileIdentity exe, ElfSegments elf) throws Unchecked {
     List<long[]> vmas = new ArrayList<>(); // {start, end, offset}: the executable's mappings nobody may write
     List<Long> biases = new ArrayList<>();
     String inode = " " + exe.inode() + " ";
@@ -163,11 +247,7 @@ final class ModifiedCode {
     if (biases.isEmpty()) {
       throw new Unchecked("its first load segment is not mapped");
     }
-    // address -> end of the ranges to compare: the executable's read-only mappings where they map
-    // the file offsets its read-only segments say (an unrelated mapping of the same file elsewhere
-    // does not line up and is skipped)
     TreeMap<Long, Long> ranges = new TreeMap<>();
-    long total = 0;
     for (long bias : biases) {
       for (long[] vma : vmas) {
         for (ElfSegments.Checked c : elf.checked()) {
@@ -179,10 +259,48 @@ final class ModifiedCode {
         }
       }
     }
-    for (var r : ranges.entrySet()) {
-      total += r.getValue() - r.getKey(); // counts overlaps twice: a bound, not a size
+    return ranges;
+  }
+
+  /**
+   * The code mappings of every library in {@code maps}, by path in the order they are mapped: the
+   * private file mappings that are executable and not writable. Nothing but a write into memory
+   * makes a page of those a copy: text segments hold no RELRO, and the loader writes none of them
+   * (but for a library with text relocations, rare and worth reporting). Left out: the executable
+   * (its own ranges are {@link #executableRanges}), anonymous and kernel mappings ({@code [vdso]}
+   * pages are no file's), shared mappings, writable ones, and deleted files and memfds (already
+   * reported by {@link MappedLibraries}, and named by no path that means anything).
+   *
+   * @throws Unchecked when more than {@value #MAX_LIBRARY_MAPPINGS} mappings are code
+   */
+  static Map<String, NavigableMap<Long, Long>> libraryRanges(String maps, FileIdentity exe) throws Unchecked {
+    Map<String, NavigableMap<Long, Long>> libraries = new LinkedHashMap<>();
+    int count = 0;
+    for (int at = 0, next; at < maps.length(); at = next + 1) {
+      next = maps.indexOf('\n', at);
+      if (next < 0) {
+        next = maps.length();
+      }
+      LibraryCode code = LibraryCode.parse(maps, at, next, exe);
+      if (code == null) {
+        continue;
+      }
+      if (++count > MAX_LIBRARY_MAPPINGS) {
+        throw new Unchecked("it maps more than " + MAX_LIBRARY_MAPPINGS + " pieces of library code");
+      }
+      libraries.computeIfAbsent(code.path(), p -> new TreeMap<>()).merge(code.start(), code.end(), Math::max);
     }
-    if (total > MAX_CHECKED_BYTES) {
+    return libraries;
+  }
+
+  /**
+   * Compares every range with the file: how many pages were looked at, were in memory, and are copies.
+   *
+   * @param ranges start to end, page-aligned (overlaps are read once)
+   * @throws Unchecked when they hold more than {@value #MAX_CHECKED_BYTES} bytes, or {@code pagemap} ends early
+   */
+  static Pages compare(NavigableMap<Long, Long> ranges, long pageSize, Pagemap pagemap) throws Unchecked, IOException {
+    if (bytes(ranges) > MAX_CHECKED_BYTES) {
       throw new Unchecked("more than " + (MAX_CHECKED_BYTES >> 20) + " MiB of code");
     }
     long modified = 0;
@@ -217,6 +335,77 @@ final class ModifiedCode {
     return new Pages(checked, present, modified);
   }
 
+  /** The bytes the ranges span (overlaps count twice: a bound, not a size). */
+  static long bytes(NavigableMap<Long, Long> ranges) {
+    long total = 0;
+    for (var r : ranges.entrySet()) {
+      total += r.getValue() - r.getKey();
+    }
+    return total;
+  }
+
+  /** One code mapping of a library: {@code start-end r-xp offset dev inode /path}. */
+  record LibraryCode(long start, long end, String path) {
+    /**
+     * The mapping on {@code maps[from, to)}, or null when that line is anything else (or maps
+     * {@code exe}). Parsed by hand, cheapest test first: most of a process's lines are not code.
+     */
+    static LibraryCode parse(String maps, int from, int to, FileIdentity exe) {
+      int range = maps.indexOf(' ', from);
+      if (range < 0 || range + 5 > to || maps.charAt(range + 3) != 'x' || maps.charAt(range + 2) == 'w'
+          || maps.charAt(range + 4) != 'p') {
+        return null;
+      }
+      int offset = maps.indexOf(' ', range + 1);
+      int device = offset < 0 ? -1 : maps.indexOf(' ', offset + 1);
+      int inode = device < 0 ? -1 : maps.indexOf(' ', device + 1);
+      if (offset != range + 5 || inode < 0 || inode >= to) {
+        return null;
+      }
+      int inodeEnd = maps.indexOf(' ', inode + 1);
+      if (inodeEnd < 0 || inodeEnd > to) {
+        inodeEnd = to;
+      }
+      String path = maps.substring(inodeEnd, to).strip();
+      if (!path.startsWith("/") || path.endsWith(" (deleted)")) {
+        return null; // anonymous, [vdso], a deleted file or a memfd
+      }
+      try {
+        long ino = Long.parseLong(maps, inode + 1, inodeEnd, 10);
+        long dev = device(maps, device + 1, inode);
+        if (ino == 0 || ino == exe.inode() && dev == exe.device()) {
+          return null;
+        }
+        int dash = maps.indexOf('-', from);
+        if (dash < 0 || dash > range) {
+          return null;
+        }
+        long start = Long.parseUnsignedLong(maps, from, dash, 16);
+        long end = Long.parseUnsignedLong(maps, dash + 1, range, 16);
+        return start < 0 || end <= start ? null : new LibraryCode(start, end, path);
+      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        return null;
+      }
+    }
+  }
+
+  /** A {@code major:minor} device in hex, in glibc's {@code makedev} encoding. */
+  static long device(CharSequence s, int from, int to) {
+    int colon = -1;
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) == ':') {
+        colon = i;
+        break;
+      }
+    }
+    if (colon < 0) {
+      throw new NumberFormatException("no device");
+    }
+    long major = Long.parseLong(s, from, colon, 16);
+    long minor = Long.parseLong(s, colon + 1, to, 16);
+    return (major & 0xfffff000L) << 32 | (major & 0xfffL) << 8 | (minor & 0xffffff00L) << 12 | minor & 0xffL;
+  }
+
   /** Pages compared, of those the ones in memory (or swap), and of those the copies. */
   record Pages(long checked, long present, long modified) {}
 
@@ -242,16 +431,11 @@ final class ModifiedCode {
       if (Long.parseLong(f[4]) != exe.inode()) {
         return null;
       }
-      int colon = f[3].indexOf(':');
       int dash = f[0].indexOf('-');
-      if (colon < 0 || dash < 0) {
+      if (dash < 0) {
         return null;
       }
-      long major = Long.parseLong(f[3], 0, colon, 16);
-      long minor = Long.parseLong(f[3], colon + 1, f[3].length(), 16);
-      long device = (major & 0xfffff000L) << 32 | (major & 0xfffL) << 8 | (minor & 0xffffff00L) << 12
-          | minor & 0xffL;
-      if (device != exe.device()) {
+      if (device(f[3], 0, f[3].length()) != exe.device()) {
         return null;
       }
       long start = Long.parseUnsignedLong(f[0], 0, dash, 16);

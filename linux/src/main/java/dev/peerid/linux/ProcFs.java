@@ -129,12 +129,11 @@ final class ProcFs {
     }
   }
 
-  /** {@link ModifiedCode#modifiedPages} on this process's {@code pagemap}, opened and closed here. */
-  ModifiedCode.Pages modifiedPages(long pid, String maps, FileIdentity exe, ElfSegments elf)
-      throws IOException, ModifiedCode.Unchecked {
+  /** Reads {@code pagemap} in {@code work}, through one descriptor opened and closed here. */
+  <T> T withPagemap(long pid, PagemapWork<T> work) throws IOException {
     int fd = open(pid, "pagemap", PAGEMAP);
     try {
-      return ModifiedCode.modifiedPages(maps, exe, elf, libc.pageSize(), (offset, buf, length) -> {
+      return work.run((offset, buf, length) -> {
         try {
           return libc.pread(fd, buf, length, offset);
         } catch (LinuxLibc.ErrnoException e) {
@@ -144,6 +143,11 @@ final class ProcFs {
     } finally {
       libc.close(fd);
     }
+  }
+
+  /** What is done with a process's {@code pagemap}. */
+  interface PagemapWork<T> {
+    T run(ModifiedCode.Pagemap pagemap) throws IOException;
   }
 
   long pageSize() {

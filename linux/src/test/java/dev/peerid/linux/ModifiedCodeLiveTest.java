@@ -9,6 +9,7 @@ import dev.peerid.spi.PeerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.condition.OS;
 /**
  * The strict backend's look at code in memory on unmodified real programs: no page the dynamic
  * loader legitimately wrote (relocations, RELRO) may count as modified, in position-independent,
- * fixed-address, static and heavily linked executables alike.
+ * fixed-address, static and heavily linked executables alike, nor any page of their libraries' code.
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(60)
@@ -65,14 +66,14 @@ class ModifiedCodeLiveTest {
     String libc = Tools.runQuietly(Tools.require("gcc").toString(), "-print-file-name=libc.a");
     // a static C library is not what this check needs: no libc.a, no static case (even under CI)
     Assumptions.assumeTrue(Path.of(libc).isAbsolute() && Files.exists(Path.of(libc)), "no libc.a to link statically");
-    assertUnmodified(AttackKit.compile(live.dir, "static", AttackKit.CLIENT_C, "-static", "-pthread"));
+    assertUnmodified(AttackKit.compile(live.dir, "static", AttackKit.CLIENT_C, "-static", "-pthread"), false);
   }
 
   @Test
   void staticPositionIndependentClientThatRelocatesItselfIsNotReported() throws Exception {
     String rcrt = Tools.runQuietly(Tools.require("gcc").toString(), "-print-file-name=rcrt1.o");
     Assumptions.assumeTrue(Path.of(rcrt).isAbsolute() && Files.exists(Path.of(rcrt)), "no static-pie start files");
-    assertUnmodified(AttackKit.compile(live.dir, "staticpie", AttackKit.CLIENT_C, "-static-pie", "-pthread"));
+    assertUnmodified(AttackKit.compile(live.dir, "staticpie", AttackKit.CLIENT_C, "-static-pie", "-pthread"), false);
   }
 
   @Test
@@ -90,26 +91,49 @@ class ModifiedCodeLiveTest {
   }
 
   private void assertUnmodified(Path binary) throws Exception {
-    LivePeers.Peer peer = live.start(command(binary, live.socketPath));
-    assertEquals("vendor", AttackKit.firstLine(peer));
-    assertEquals(List.of(), codeEntries(peer), binary.getFileName() + " runs its file's code");
+    assertUnmodified(binary, true);
   }
 
-  /** The comparison itself: it looked at pages the process uses, and found them all the file's. */
-  private static void assertComparedAndClean(long pid) throws Exception {
+  private void assertUnmodified(Path binary, boolean dynamic) throws Exception {
+    LivePeers.Peer peer = live.start(command(binary, live.socketPath));
+    assertEquals("vendor", AttackKit.firstLine(peer));
+    assertEquals(List.of(), codeEntries(peer, dynamic), binary.getFileName() + " runs its file's code");
+  }
+
+  /**
+   * The comparison itself: it looked at pages the process uses, of the executable and (but for a
+   * static one) of its libraries, the C library's code among them, and found them all the files'.
+   */
+  private static void assertComparedAndClean(long pid, boolean dynamic) throws Exception {
     ProcFs proc = ProcFs.system();
     ProcFs.Exe exe = proc.exeSnapshot(pid);
     String maps = MappedLibraries.read(proc.maps(pid));
-    byte[] start = proc.exeStart(pid, exe.identity(), ElfSegments.HEADER_BYTES);
-    ElfSegments elf = ElfSegments.parse(start, start.length, proc.pageSize());
-    ModifiedCode.Pages pages = proc.modifiedPages(pid, maps, exe.identity(), elf);
-    assertTrue(pages.checked() > 0 && pages.present() > 0, exe.path() + ": " + pages);
-    assertEquals(0, pages.modified(), exe.path() + ": " + pages);
+    ModifiedCode.Report report = new ModifiedCode().report(proc, pid, maps, exe.path(), exe.identity());
+    assertEquals(List.of(), report.entries(), exe.path());
+    Map<String, ModifiedCode.Pages> compared = report.compared();
+    ModifiedCode.Pages own = compared.get(exe.path());
+    assertTrue(own != null && own.checked() > 0 && own.present() > 0, exe.path() + ": " + compared);
+    List<String> libraries = compared.keySet().stream().filter(p -> !p.equals(exe.path())).toList();
+    if (!dynamic) {
+      assertEquals(List.of(), libraries, "a static program maps no library code");
+      return;
+    }
+    assertTrue(libraries.stream().anyMatch(p -> p.contains("/libc.so") && compared.get(p).present() > 0),
+        "the C library's code was compared: " + compared);
+    long present = libraries.stream().mapToLong(p -> compared.get(p).present()).sum();
+    assertTrue(present > 0, compared.toString());
+    for (String library : libraries) {
+      assertEquals(0, compared.get(library).modified(), library + ": " + compared.get(library));
+    }
   }
 
   /** What the strict backend says about the peer's code in memory. */
   private List<String> codeEntries(LivePeers.Peer peer) throws Exception {
-    assertComparedAndClean(peer.pid());
+    return codeEntries(peer, true);
+  }
+
+  private List<String> codeEntries(LivePeers.Peer peer, boolean dynamic) throws Exception {
+    assertComparedAndClean(peer.pid(), dynamic);
     try (PeerProcess p = strict.attach(PeerHandle.socket(peer.fd()))) {
       assertTrue(Files.exists(Path.of(p.executable().path())), p.toString());
       return p.risks().injectedLibraries().stream()

@@ -150,10 +150,100 @@ class ModifiedCodeTest {
     assertNull(ModifiedCode.parse("2000-1000 r-xp 0 103:03 1234 /x", EXE));
   }
 
+  private static final String LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  private static final long LIBC_BASE = 0x7f0000000000L;
+
+  /** A process's maps with a library's segments and every kind of line that is not library code. */
+  private static final String LIBRARY_MAPS = String.join("\n",
+      line(BASE, BASE + 0x1000, "r--p", 0, PATH),
+      line(BASE + 0x1000, BASE + 0x2000, "r-xp", 0x1000, PATH), // the executable's code: checked on its own
+      line(LIBC_BASE, LIBC_BASE + 0x28000, "r--p", 0, LIBC).replace(" 1234 ", " 99 "),
+      line(LIBC_BASE + 0x28000, LIBC_BASE + 0x30000, "r-xp", 0x28000, LIBC).replace(" 1234 ", " 99 "),
+      line(LIBC_BASE + 0x30000, LIBC_BASE + 0x34000, "r--p", 0x30000, LIBC).replace(" 1234 ", " 99 "),
+      line(LIBC_BASE + 0x34000, LIBC_BASE + 0x35000, "rw-p", 0x34000, LIBC).replace(" 1234 ", " 99 "),
+      "7f0000100000-7f0000101000 r-xp 00000000 00:00 0 ",                      // JIT code, anonymous
+      "7f0000101000-7f0000102000 r-xp 00000000 00:00 0                          [vdso]",
+      line(0x7f0000200000L, 0x7f0000201000L, "r-xp", 0x1000, "/tmp/gone.so (deleted)").replace(" 1234 ", " 7 "),
+      line(0x7f0000202000L, 0x7f0000203000L, "r-xp", 0, "/memfd:code (deleted)").replace(" 1234 ", " 8 "),
+      line(0x7f0000204000L, 0x7f0000205000L, "r-xs", 0, "/dev/shm/shared").replace(" 1234 ", " 9 "),
+      line(0x7f0000206000L, 0x7f0000207000L, "rwxp", 0, "/opt/textrel.so").replace(" 1234 ", " 10 "),
+      line(0x7f0000300000L, 0x7f0000301000L, "--xp", 0x1000, "/opt/execonly.so").replace(" 1234 ", " 11 "),
+      // the same inode on another device is another file
+      line(0x7f0000400000L, 0x7f0000401000L, "r-xp", 0x1000, "/mnt/other").replace("103:03", "103:04"),
+      // a library loaded twice (another link-map namespace): both copies are its code
+      line(0x7f0000500000L, 0x7f0000501000L, "r-xp", 0x28000, LIBC).replace(" 1234 ", " 99 "),
+      "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]",
+      "");
+
+  @Test
+  void libraryCodeIsTheirPrivateExecutableReadOnlyFileMappings() throws Exception {
+    Map<String, java.util.NavigableMap<Long, Long>> code = ModifiedCode.libraryRanges(LIBRARY_MAPS, EXE);
+    assertEquals(List.of(LIBC, "/opt/execonly.so", "/mnt/other"), List.copyOf(code.keySet()));
+    assertEquals(Map.of(LIBC_BASE + 0x28000, LIBC_BASE + 0x30000, 0x7f0000500000L, 0x7f0000501000L), code.get(LIBC));
+    assertEquals(Map.of(0x7f0000300000L, 0x7f0000301000L), code.get("/opt/execonly.so"));
+  }
+
+  @Test
+  void mapsLinesThatAreNotLibraryCodeAreSkippedWithoutFailing() throws Exception {
+    assertEquals(Map.of(), ModifiedCode.libraryRanges("", EXE));
+    assertEquals(Map.of(), ModifiedCode.libraryRanges("garbage\nr-xp\nzz-1 r-xp 0 1:2 3 /x\n2000-1000 r-xp 0 1:2 3 /x\n"
+        + "1000-2000 r-xp 0 1:2 x /x\n1000-2000 r-xp 0 nodevice 3 /x\n1000-2000 r-xp 0 1:2 3\n", EXE));
+    assertEquals(Map.of("/x y", Map.of(0x1000L, 0x2000L)), ModifiedCode.libraryRanges("1000-2000 r-xp 0 1:2 3 /x y", EXE));
+  }
+
+  @Test
+  void aWriteIntoALibrarysCodeIsReportedByItsPath() throws Exception {
+    page(BASE + 0x1000, ModifiedCode.PRESENT | ModifiedCode.FILE_PAGE);
+    page(LIBC_BASE, ModifiedCode.PRESENT); // constants: not looked at
+    page(LIBC_BASE + 0x28000, ModifiedCode.PRESENT | ModifiedCode.FILE_PAGE);
+    page(LIBC_BASE + 0x29000, ModifiedCode.PRESENT);
+    page(LIBC_BASE + 0x34000, ModifiedCode.PRESENT); // its data
+    page(0x7f0000100000L, ModifiedCode.PRESENT); // JIT code
+    page(0x7f0000101000L, ModifiedCode.PRESENT); // the vdso is no file's
+    page(0x7f0000500000L, ModifiedCode.SWAPPED); // the second copy
+    List<ModifiedCode.Target> targets = new java.util.ArrayList<>();
+    targets.add(new ModifiedCode.Target(PATH, true, ModifiedCode.executableRanges(LIBRARY_MAPS, EXE, pie())));
+    ModifiedCode.libraryRanges(LIBRARY_MAPS, EXE).forEach((p, r) -> targets.add(new ModifiedCode.Target(p, false, r)));
+    ModifiedCode.Report report = ModifiedCode.compare(targets, PAGE, pagemap());
+    assertEquals(List.of(ModifiedCode.modified(LIBC, 2, false)), report.entries());
+    assertEquals(new ModifiedCode.Pages(9, 3, 2), report.compared().get(LIBC));
+    assertEquals(new ModifiedCode.Pages(2, 1, 0), report.compared().get(PATH));
+    assertEquals(List.of(PATH, LIBC, "/opt/execonly.so", "/mnt/other"), List.copyOf(report.compared().keySet()));
+  }
+
+  @Test
+  void theBudgetIsSharedByTheExecutableAndItsLibraries() throws Exception {
+    long exeEnd = BASE + ModifiedCode.MAX_CHECKED_BYTES - PAGE;
+    List<ModifiedCode.Target> targets = List.of(
+        new ModifiedCode.Target(PATH, true, new java.util.TreeMap<>(Map.of(BASE, exeEnd))),
+        new ModifiedCode.Target(LIBC, false, new java.util.TreeMap<>(Map.of(LIBC_BASE, LIBC_BASE + PAGE))),
+        new ModifiedCode.Target("/usr/lib/libm.so.6", false, new java.util.TreeMap<>(Map.of(0x7f1000000000L, 0x7f1000001000L))),
+        new ModifiedCode.Target("/usr/lib/libz.so.1", false, new java.util.TreeMap<>(Map.of(0x7f2000000000L, 0x7f2000001000L))));
+    ModifiedCode.Report report = ModifiedCode.compare(targets, PAGE, pagemap());
+    assertEquals(List.of(PATH, LIBC), List.copyOf(report.compared().keySet()), "the budget fits exactly the first two");
+    assertEquals(1, report.entries().size(), report.entries().toString());
+    String entry = report.entries().get(0);
+    assertTrue(entry.startsWith("unchecked:/usr/lib/libm.so.6 (") && entry.contains("1 more files not compared"), entry);
+  }
+
+  @Test
+  void aProcessWithTooMuchLibraryCodeMappedIsNotComparedPieceByPiece() {
+    StringBuilder maps = new StringBuilder();
+    for (long i = 0; i <= ModifiedCode.MAX_LIBRARY_MAPPINGS; i++) {
+      long at = 0x7f2000000000L + i * 0x2000;
+      maps.append(line(at, at + 0x1000, "r-xp", 0, "/usr/lib/libm.so.6").replace(" 1234 ", " 5 ")).append('\n');
+    }
+    ModifiedCode.Unchecked e = assertThrows(ModifiedCode.Unchecked.class,
+        () -> ModifiedCode.libraryRanges(maps.toString(), EXE));
+    assertTrue(e.getMessage().contains("more than " + ModifiedCode.MAX_LIBRARY_MAPPINGS), e.getMessage());
+  }
+
   @Test
   void entriesNameThePathAndTheCause() {
-    assertTrue(ModifiedCode.modified(PATH, 1).startsWith("modified:" + PATH + " (1 page "));
-    assertTrue(ModifiedCode.modified(PATH, 2).contains("/proc/PID/mem"));
+    assertTrue(ModifiedCode.modified(PATH, 1, true).startsWith("modified:" + PATH + " (1 page of its code or "));
+    assertTrue(ModifiedCode.modified(PATH, 2, true).contains("/proc/PID/mem"));
+    assertTrue(ModifiedCode.modified("/usr/lib/libc.so.6", 3, false)
+        .startsWith("modified:/usr/lib/libc.so.6 (3 pages of its code modified in memory"));
     assertTrue(ModifiedCode.unchecked(PATH, "why").startsWith("unchecked:" + PATH + " ("));
   }
 }
