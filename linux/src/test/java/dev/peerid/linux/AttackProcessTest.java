@@ -64,6 +64,44 @@ class AttackProcessTest {
       """;
 
   /**
+   * The attacker's launcher for a library: starts the signed client, writes one byte through
+   * /proc/PID/mem at the end of the code mapping of the library named by its file name (argv 3) —
+   * flipped ({@code flip}, into the padding after the last function of a small library) or the
+   * byte it was ({@code same}, harmless anywhere, and still a copy of the page) — then lets the
+   * client go on. Gives up (and the client never greets) when the library is not mapped.
+   */
+  static final String LIBRARY_WRITER_PY = """
+      import os, re, subprocess, sys, time
+      client, sock, library, how = sys.argv[1:5]
+      p = subprocess.Popen([client, sock, 'wait'], stdin=subprocess.PIPE)
+      for _ in range(500):
+          if any(os.readlink('/proc/%d/fd/%s' % (p.pid, f)).startswith('socket:')
+                 for f in os.listdir('/proc/%d/fd' % p.pid)):
+              break
+          time.sleep(0.01)
+      time.sleep(0.2)
+      done = None
+      with open('/proc/%d/mem' % p.pid, 'r+b', buffering=0) as mem:
+          for line in open('/proc/%d/maps' % p.pid):
+              m = re.match(r'([0-9a-f]+)-([0-9a-f]+) r-xp \\S+ \\S+ \\S+ +(/\\S+)$', line.rstrip())
+              if not m or os.path.basename(m.group(3)) != library:
+                  continue
+              at = int(m.group(2), 16) - 1
+              mem.seek(at)
+              b = mem.read(1)
+              mem.seek(at)
+              mem.write(bytes([b[0] ^ 0xff]) if how == 'flip' else b)
+              done = m.group(3)
+              break
+      if not done:
+          p.kill()
+          sys.exit('%s is not mapped' % library)
+      print('wrote into ' + done, flush=True)
+      p.stdin.write(b'go\\n'); p.stdin.flush()
+      p.wait()
+      """;
+
+  /**
    * A debugger that leaves a breakpoint behind, as small as can be: traces its child from exec,
    * writes a word of the child's code back over itself with PTRACE_POKETEXT (any write copies the
    * page, as setting and clearing a breakpoint does), detaches, and lets it run.
@@ -198,6 +236,55 @@ class AttackProcessTest {
     assertTrue(String.join(" ", v.reasons()).contains("modified:" + client), v.reasons().toString());
     assertTrue(String.join(" ", v.reasons()).contains("/proc/PID/mem"), v.reasons().toString());
     assertFalse(v.isAllowed(), "the signed peer runs with memory its parent rewrote: " + v);
+  }
+
+  /** The vendor's client that takes its greeting from libvendor.so next to it (RUNPATH $ORIGIN). */
+  private Path signedClientWithLibrary() throws Exception {
+    Path vendor = client.getParent();
+    AttackKit.library(vendor, "libvendor.so", AttackKit.LIBVENDOR_C);
+    Path withLibrary = AttackKit.compile(vendor, "libclient", AttackKit.CLIENT_C, "-DWITH_LIB", "-L" + vendor,
+        "-lvendor", "-Wl,--enable-new-dtags,-rpath,$ORIGIN");
+    keys.signSidecar(withLibrary);
+    return withLibrary;
+  }
+
+  /** Runs the signed client under {@link #LIBRARY_WRITER_PY}; the strict verdict, after the default one allowed. */
+  private Verdict verdictAfterAWriteInto(Path signed, String library, String how) throws Exception {
+    Path script = live.dir.resolve("libwriter.py");
+    Files.writeString(script, LIBRARY_WRITER_PY);
+    AttackKit.makeReadable(script);
+    LivePeers.Peer launcher = live.start(asAttacker(command(Tools.python(), script, signed, live.socketPath, library,
+        how)));
+    assertEquals("vendor", AttackKit.firstLine(launcher), "the client still greets after its parent wrote into " + library);
+    try (PeerVerifier strict = AttackKit.strictVerifier(keys, AttackKit.POLICY)) {
+      Verdict v = verifier.verify(PeerHandle.socket(launcher.fd()));
+      // no tracer, its own file untouched: the default backend sees nothing
+      assertTrue(v.isAllowed(), "the default backend misses it: " + v);
+      return strict.verify(PeerHandle.socket(launcher.fd()));
+    }
+  }
+
+  @Test
+  void signedClientWhoseLibraryCodeItsParentRewroteIsDenied() throws Exception {
+    Path signed = signedClientWithLibrary();
+    Path library = signed.resolveSibling("libvendor.so").toRealPath();
+    Verdict v = verdictAfterAWriteInto(signed, "libvendor.so", "flip");
+    assertEquals(SignatureStatus.VALID, v.identity().orElseThrow().signature().status());
+    assertFalse(v.identity().orElseThrow().risks().traced(), "no tracer is attached");
+    String reasons = String.join(" ", v.reasons());
+    assertTrue(reasons.contains("modified:" + library + " (1 page of its code modified in memory"), v.reasons().toString());
+    assertFalse(reasons.contains("modified:" + signed.toRealPath()), "the client's own code is the file's: " + reasons);
+    assertFalse(v.isAllowed(), "the signed peer runs library code its parent rewrote: " + v);
+  }
+
+  @Test
+  void signedClientWhoseCLibraryCodeItsParentWroteIntoIsDenied() throws Exception {
+    Verdict v = verdictAfterAWriteInto(client, "libc.so.6", "same");
+    String reasons = String.join(" ", v.reasons());
+    assertTrue(reasons.matches(".*modified:/\\S*/libc\\.so\\.6 \\(1 page of its code modified in memory.*"), reasons);
+    assertEquals(1, v.identity().orElseThrow().risks().injectedLibraries().size(),
+        "nothing but the C library's page: " + v.identity().orElseThrow().risks().injectedLibraries());
+    assertFalse(v.isAllowed(), "the signed peer runs C library code its parent wrote: " + v);
   }
 
   @Test
