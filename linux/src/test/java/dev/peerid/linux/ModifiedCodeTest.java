@@ -239,6 +239,29 @@ class ModifiedCodeTest {
   }
 
   @Test
+  void nearbyRangesShareAReadAndFarOnesDoNot() throws Exception {
+    List<long[]> reads = new java.util.ArrayList<>();
+    ModifiedCode.Pagemap inner = pagemap();
+    ModifiedCode.Pagemap counting = (offset, buf, length) -> {
+      reads.add(new long[] {offset / 8, length / 8});
+      return inner.read(offset, buf, length);
+    };
+    long a = 0x7f0000000000L;
+    page(a + 0x1000, ModifiedCode.PRESENT); // in the gap between the first two: read, not counted
+    page(a + 0x2000, ModifiedCode.PRESENT);
+    page(a + 0x900000, ModifiedCode.SWAPPED);
+    List<java.util.NavigableMap<Long, Long>> sets = List.of(
+        new java.util.TreeMap<>(Map.of(a, a + 0x1000, a + 0x900000, a + 0x902000)),
+        new java.util.TreeMap<>(Map.of(a + 0x2000, a + 0x4000, a + 0x3000, a + 0x5000))); // overlapping: once
+    ModifiedCode.Pages[] pages = ModifiedCode.count(sets, PAGE, counting);
+    assertEquals(new ModifiedCode.Pages(3, 1, 1), pages[0]);
+    assertEquals(new ModifiedCode.Pages(3, 1, 1), pages[1]);
+    assertEquals(2, reads.size(), "one read for the first two ranges, one for the far one");
+    assertEquals(List.of(a / PAGE, 5L), List.of(reads.get(0)[0], reads.get(0)[1]));
+    assertEquals(List.of((a + 0x900000) / PAGE, 2L), List.of(reads.get(1)[0], reads.get(1)[1]));
+  }
+
+  @Test
   void entriesNameThePathAndTheCause() {
     assertTrue(ModifiedCode.modified(PATH, 1, true).startsWith("modified:" + PATH + " (1 page of its code or "));
     assertTrue(ModifiedCode.modified(PATH, 2, true).contains("/proc/PID/mem"));
