@@ -15,23 +15,29 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds pages of a process's executable whose code or constants in memory are no longer the file's.
- * A read-only private file mapping holds page-cache pages of the file; a write into it (through
- * {@code /proc/<pid>/mem}, which may write where the process may not, or a debugger's {@code
- * PTRACE_POKETEXT}, or a uprobe) copies the page first, and the copy is an anonymous page. {@code
- * /proc/<pid>/pagemap} tells the two apart for every page without reading any of them: bit 63
- * present, bit 62 swapped, bit 61 a file page (flags stay visible to readers without {@code
+ * Finds pages of a process's executable, and of its libraries' code, that in memory are no longer
+ * the file's. A read-only private file mapping holds page-cache pages of the file; a write into it
+ * (through {@code /proc/<pid>/mem}, which may write where the process may not, or a debugger's
+ * {@code PTRACE_POKETEXT}, or a uprobe) copies the page first, and the copy is an anonymous page.
+ * {@code /proc/<pid>/pagemap} tells the two apart for every page without reading any of them: bit
+ * 63 present, bit 62 swapped, bit 61 a file page (flags stay visible to readers without {@code
  * CAP_SYS_ADMIN}; only the frame numbers are zeroed). A page present or swapped without bit 61 is a
  * copy. Pages never touched are not present and will be read from the file: they are fine. A
  * transparent huge page of file text is still a file page.
  *
- * <p>Only pages of non-writable load segments outside {@code PT_GNU_RELRO} are looked at (see
- * {@link ElfSegments}): every other page of an executable is written legitimately. Misses writes
- * into anything else: the heap, the stack, anonymous memory, writable data (a GOT without RELRO, a
- * function pointer), libraries, and code loaded later. Reports, rightly but perhaps unexpectedly,
- * an executable with text relocations ({@code TEXTREL}: the loader writes into its code) and one
- * with an active uprobe. {@code pagemap} cannot be opened without privilege on Linux 4.0 and 4.1:
- * there every peer is reported unchecked.
+ * <p>Looked at: the executable's non-writable load segments outside {@code PT_GNU_RELRO} (see
+ * {@link ElfSegments}; every other page of an executable is written legitimately), and every
+ * private, executable, non-writable file mapping of a library, whole ({@link #libraryRanges}: code
+ * holds no RELRO, so no ELF is read for it). One budget of {@value #MAX_CHECKED_BYTES} bytes covers
+ * a process's executable and libraries together; what is past it is reported unchecked. Misses
+ * writes into anything else: libraries' constants and other read-only segments ({@code r--p}: the
+ * loader relocates their RELRO, and telling which pages are RELRO would mean reading every
+ * library's headers), writable data (a GOT without RELRO, a function pointer), the heap, the stack,
+ * anonymous or JIT memory, deleted or memfd libraries (reported by {@link MappedLibraries} instead),
+ * code loaded after the check, and any write after it. Reports, rightly but perhaps unexpectedly, a
+ * file with text relocations ({@code TEXTREL}: the loader writes into its code) and one with an
+ * active uprobe (a system-wide tracer probing libc reports libc in every peer). {@code pagemap}
+ * cannot be opened without privilege on Linux 4.0 and 4.1: there every peer is reported unchecked.
  */
 final class ModifiedCode {
   /**
