@@ -74,6 +74,9 @@ public final class CachedPeerVerifyBenchmark {
         () -> fullReads.attach(handle).close()));
     rows.add(measure("backend attach + close (default: recent process reused)", iterations,
         () -> backend.attach(handle).close()));
+    LinuxPeerBackend strict = LinuxPeerBackend.checkingMappedLibraries();
+    rows.add(measure("backend attach + close, strict (maps, code in memory)", iterations / 4,
+        () -> strict.attach(handle).close()));
     try (PeerProcess p = backend.attach(handle)) {
       rows.add(measure("backend confirmUnchanged", iterations, p::confirmUnchanged));
     }
