@@ -76,7 +76,7 @@ public final class LinuxPeerBackend implements PeerBackend {
    * names {@code injected}. Writes into libraries' constants, writable data, anonymous memory, and
    * code loaded or written after the check stay unseen. It costs a read of {@code maps} and of the
    * {@code pagemap} entries of that code per peer (≈ 30 µs more than the default backend for a
-   * small native client, ≈ 120 µs for curl and its 33 libraries), which is why it is not the
+   * small native client, ≈ 115 µs for curl and its 33 libraries), which is why it is not the
    * default. Use it with
    * {@code PeerVerifier.builder().backend(...)}. The same as
    * {@code builder().checkMappedLibraries(true).build()}.
