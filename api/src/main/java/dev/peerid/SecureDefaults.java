@@ -60,7 +60,7 @@ final class SecureDefaults {
     }
     if (!risks.injectedLibraries().isEmpty() && !injected) {
       reasons.add("the peer runs code its signature does not cover (" + String.join(", ", risks.injectedLibraries())
-          + "): injected libraries, or its own code modified in memory;"
+          + "): injected libraries, or code modified in memory;"
           + " add 'injected' to the policy to allow such peers");
     }
     CodeSignature signature = identity.signature();
