@@ -13,6 +13,7 @@ record CliOptions(
     String cert,
     String hash,
     boolean sidecar,
+    boolean strict,
     List<String> operands) {
 
   static CliOptions parse(String command, String[] args) throws UsageException {
@@ -24,6 +25,7 @@ record CliOptions(
     String cert = null;
     String hash = null;
     boolean sidecar = false;
+    boolean strict = false;
     List<String> operands = new ArrayList<>();
     boolean signing = command.equals("sign");
     for (int i = 0; i < args.length; i++) {
@@ -72,6 +74,12 @@ record CliOptions(
           }
           sidecar = true;
         }
+        case "--strict" -> {
+          if (!command.equals("inspect")) {
+            throw new UsageException("--strict applies to 'inspect' only");
+          }
+          strict = true;
+        }
         case "--" -> {
           for (i++; i < args.length; i++) {
             operands.add(args[i]);
@@ -86,6 +94,6 @@ record CliOptions(
       }
     }
     return new CliOptions(List.copyOf(trust), List.copyOf(revoke), policy == null ? "signed" : policy, json, key,
-        cert, hash, sidecar, List.copyOf(operands));
+        cert, hash, sidecar, strict, List.copyOf(operands));
   }
 }

@@ -2,12 +2,14 @@ package dev.peerid.cli;
 
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerVerifier;
+import dev.peerid.Platform;
 import dev.peerid.Policy;
 import dev.peerid.PolicyParseException;
 import dev.peerid.TrustStore;
 import dev.peerid.TrustStoreException;
 import dev.peerid.Verdict;
 import dev.peerid.VerdictJson;
+import dev.peerid.linux.LinuxPeerBackend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,7 +23,7 @@ import java.util.List;
  *
  * <pre>
  * peerid verify  [OPTIONS] FILE...   verify files' signatures
- * peerid inspect [OPTIONS] PID...    identify running processes
+ * peerid inspect [OPTIONS] [--strict] PID...    identify running processes
  * peerid sign --key KEY.pem [--cert CERT] [--hash ALG] [--sidecar] FILE...
  * </pre>
  *
@@ -40,6 +42,8 @@ public final class PeeridCli {
                --revoke VALUE        revoked cert/key PATH, 8-hex-digit IMA key id, or sha256:HEX (repeatable)
                --policy EXPR         who is allowed (default: signed)
                --json                one JSON object per line per FILE or PID
+               --strict              inspect (Linux): also check each process's mapped libraries and
+                                     whether its code was modified in memory (reads maps and pagemap)
       exit status: 0 every input allowed; 1 at least one denied; 2 usage error or unreadable input
       """;
 
@@ -172,6 +176,13 @@ public final class PeeridCli {
     } catch (PolicyParseException e) {
       throw new UsageException("bad --policy: " + e.getMessage(), e);
     }
-    return PeerVerifier.builder().trustStore(trust.build()).policy(policy).threads(1).build();
+    PeerVerifier.Builder b = PeerVerifier.builder().trustStore(trust.build()).policy(policy).threads(1);
+    if (options.strict()) {
+      if (Platform.current() != Platform.LINUX) {
+        throw new UsageException("--strict needs Linux: it reads /proc/PID/maps and /proc/PID/pagemap");
+      }
+      b.backend(LinuxPeerBackend.checkingMappedLibraries());
+    }
+    return b.build();
   }
 }

@@ -165,6 +165,47 @@ class PeeridCliIT {
     assertEquals(2, back.out().strip().split("\n").length);
   }
 
+  /** Writes one byte of the process's own code back over itself through /proc/PID/mem: the page becomes a copy. */
+  static final String TOUCH_CODE_PY = """
+      import sys
+      pid, exe = sys.argv[1], sys.argv[2]
+      for line in open('/proc/%s/maps' % pid):
+          f = line.split()
+          if len(f) >= 6 and f[1] == 'r-xp' and line.rstrip().endswith(exe):
+              end = int(f[0].split('-')[1], 16)
+              with open('/proc/%s/mem' % pid, 'r+b', buffering=0) as mem:
+                  mem.seek(end - 1)
+                  b = mem.read(1)
+                  mem.seek(end - 1)
+                  mem.write(b)
+              print('touched')
+              break
+      """;
+
+  @Test
+  void inspectStrictSeesCodeModifiedInMemory() throws Exception {
+    Path sleeper = dir.resolve("sleeper");
+    Files.copy(Path.of("/bin/sleep"), sleeper);
+    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Process p = new ProcessBuilder(sleeper.toString(), "60").start();
+    try {
+      String pid = Long.toString(p.pid());
+      Tools.Result clean = Tools.peerid(dir, "inspect", "--strict", "--trust", cert.toString(), "--json", pid);
+      assertEquals(0, clean.status(), clean.out() + clean.err());
+      Path script = dir.resolve("touch.py");
+      Files.writeString(script, TOUCH_CODE_PY);
+      assertEquals("touched", Tools.ok(dir, "python3", script.toString(), pid, sleeper.toString()).strip());
+      Tools.Result strict = Tools.peerid(dir, "inspect", "--strict", "--trust", cert.toString(), "--json", pid);
+      assertEquals(1, strict.status(), strict.out() + strict.err());
+      assertTrue(strict.out().contains("modified:" + sleeper), strict.out());
+      Tools.Result plain = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--json", pid);
+      assertEquals(0, plain.status(), "without --strict the change is not looked for: " + plain.out());
+    } finally {
+      p.destroyForcibly();
+    }
+    assertEquals(2, Tools.peerid(dir, "verify", "--strict", sleeper.toString()).status(), "inspect only");
+  }
+
   @Test
   void inspectIdentifiesARunningSignedProcessByPid() throws Exception {
     Path sleeper = dir.resolve("sleeper");
