@@ -41,15 +41,19 @@ final class MappedLibraries {
   List<String> untrusted(String maps, String exePath, long exeInode) {
     Set<String> out = new LinkedHashSet<>();
     for (String line : maps.split("\n")) {
-      Mapping m = Mapping.parse(line);
-      if (m == null || !m.executable || m.inode == 0 || !m.path.startsWith("/")) {
+      String perms = MapsLine.perms(line, 0, line.length());
+      if (perms == null || perms.charAt(2) != 'x') {
+        continue; // most lines: not code, and not worth parsing further
+      }
+      MapsLine m = MapsLine.parse(line);
+      if (m == null || m.inode() == 0 || !m.path().startsWith("/")) {
         continue;
       }
-      if (m.inode == exeInode && m.path.equals(exePath)) {
+      if (m.inode() == exeInode && m.path().equals(exePath)) {
         continue;
       }
-      if (!isTrusted(m.path, m.inode)) {
-        out.add("mapped:" + m.path);
+      if (!isTrusted(m.path(), m.inode())) {
+        out.add("mapped:" + m.path());
       }
     }
     return new ArrayList<>(out);
@@ -100,38 +104,5 @@ final class MappedLibraries {
   private static boolean rootOnly(Map<String, Object> attributes) {
     int mode = ((Number) attributes.get("mode")).intValue();
     return ((Number) attributes.get("uid")).intValue() == 0 && (mode & 0022) == 0;
-  }
-
-  /** One line of {@code maps}: {@code start-end perms offset dev inode [path]}. */
-  private record Mapping(boolean executable, long inode, String path) {
-    /**
-     * The mapping, or null for a line that is not an executable mapping or not in the format. Parsed
-     * by hand: a peer like curl has a few hundred lines, most of them not executable, and a regex
-     * split of each cost more than reading the file.
-     */
-    static Mapping parse(String line) {
-      int range = line.indexOf(' ');
-      if (range < 0 || line.length() < range + 4 || line.charAt(range + 3) != 'x') {
-        return null;
-      }
-      int perms = line.indexOf(' ', range + 1);
-      int offset = perms < 0 ? -1 : line.indexOf(' ', perms + 1);
-      int device = offset < 0 ? -1 : line.indexOf(' ', offset + 1);
-      if (device < 0 || perms - range - 1 < 3) {
-        return null;
-      }
-      int inodeEnd = line.indexOf(' ', device + 1);
-      if (inodeEnd < 0) {
-        inodeEnd = line.length();
-      }
-      long inode;
-      try {
-        inode = Long.parseLong(line, device + 1, inodeEnd, 10);
-      } catch (NumberFormatException e) {
-        return null;
-      }
-      String path = inodeEnd >= line.length() ? "" : line.substring(inodeEnd + 1).strip();
-      return path.isEmpty() ? null : new Mapping(true, inode, path);
-    }
   }
 }

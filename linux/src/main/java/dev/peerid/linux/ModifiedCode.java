@@ -399,59 +399,19 @@ final class ModifiedCode {
      * {@code exe}). Parsed by hand, cheapest test first: most of a process's lines are not code.
      */
     static LibraryCode parse(String maps, int from, int to, FileIdentity exe) {
-      int range = maps.indexOf(' ', from);
-      if (range < 0 || range + 5 > to || maps.charAt(range + 3) != 'x' || maps.charAt(range + 2) == 'w'
-          || maps.charAt(range + 4) != 'p') {
+      String perms = MapsLine.perms(maps, from, to);
+      if (perms == null || perms.charAt(2) != 'x' || perms.charAt(1) == 'w' || perms.charAt(3) != 'p') {
         return null;
       }
-      int offset = maps.indexOf(' ', range + 1);
-      int device = offset < 0 ? -1 : maps.indexOf(' ', offset + 1);
-      int inode = device < 0 ? -1 : maps.indexOf(' ', device + 1);
-      if (offset != range + 5 || inode < 0 || inode >= to) {
-        return null;
-      }
-      int inodeEnd = maps.indexOf(' ', inode + 1);
-      if (inodeEnd < 0 || inodeEnd > to) {
-        inodeEnd = to;
-      }
-      String path = maps.substring(inodeEnd, to).strip();
-      if (!path.startsWith("/") || path.endsWith(" (deleted)")) {
+      MapsLine m = MapsLine.parse(maps, from, to);
+      if (m == null || !m.path().startsWith("/") || m.path().endsWith(" (deleted)")) {
         return null; // anonymous, [vdso], a deleted file or a memfd
       }
-      try {
-        long ino = Long.parseLong(maps, inode + 1, inodeEnd, 10);
-        long dev = device(maps, device + 1, inode);
-        if (ino == 0 || ino == exe.inode() && dev == exe.device()) {
-          return null;
-        }
-        int dash = maps.indexOf('-', from);
-        if (dash < 0 || dash > range) {
-          return null;
-        }
-        long start = Long.parseUnsignedLong(maps, from, dash, 16);
-        long end = Long.parseUnsignedLong(maps, dash + 1, range, 16);
-        return start < 0 || end <= start ? null : new LibraryCode(start, end, path);
-      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      if (m.inode() == 0 || m.inode() == exe.inode() && m.device() == exe.device()) {
         return null;
       }
+      return new LibraryCode(m.start(), m.end(), m.path());
     }
-  }
-
-  /** A {@code major:minor} device in hex, in glibc's {@code makedev} encoding. */
-  static long device(CharSequence s, int from, int to) {
-    int colon = -1;
-    for (int i = from; i < to; i++) {
-      if (s.charAt(i) == ':') {
-        colon = i;
-        break;
-      }
-    }
-    if (colon < 0) {
-      throw new NumberFormatException("no device");
-    }
-    long major = Long.parseLong(s, from, colon, 16);
-    long minor = Long.parseLong(s, colon + 1, to, 16);
-    return (major & 0xfffff000L) << 32 | (major & 0xfffL) << 8 | (minor & 0xffffff00L) << 12 | minor & 0xffL;
   }
 
   /** Pages compared, of those the ones in memory (or swap), and of those the copies. */
@@ -470,38 +430,15 @@ final class ModifiedCode {
     }
   }
 
-  /**
-   * One line of {@code maps} that maps {@code exe}: {start, end, offset, writable}; null for any other.
-   * Its device is {@code major:minor} in hex, compared in glibc's {@code makedev} encoding.
-   */
+  /** One line of {@code maps} that maps {@code exe}: {start, end, offset, writable}; null for any other. */
   static long[] parse(String line, FileIdentity exe) {
-    String[] f = line.trim().split("\\s+", 6);
-    if (f.length < 5 || f[1].length() < 4) {
+    MapsLine m = MapsLine.parse(line);
+    if (m == null || m.inode() != exe.inode() || m.device() != exe.device()) {
       return null;
     }
-    try {
-      if (Long.parseLong(f[4]) != exe.inode()) {
-        return null;
-      }
-      int dash = f[0].indexOf('-');
-      if (dash < 0) {
-        return null;
-      }
-      if (device(f[3], 0, f[3].length()) != exe.device()) {
-        return null;
-      }
-      long start = Long.parseUnsignedLong(f[0], 0, dash, 16);
-      long end = Long.parseUnsignedLong(f[0], dash + 1, f[0].length(), 16);
-      long offset = Long.parseUnsignedLong(f[2], 16);
-      if (start < 0 || end <= start || offset < 0) {
-        return null;
-      }
-      // a shared mapping writes through to the file (whose identity then changes): only private
-      // ones keep copies, and only those nobody may write are held to the file's content
-      boolean writable = f[1].charAt(1) == 'w' || f[1].charAt(3) != 'p';
-      return new long[] {start, end, offset, writable ? 1 : 0};
-    } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      return null;
-    }
+    // a shared mapping writes through to the file (whose identity then changes): only private
+    // ones keep copies, and only those nobody may write are held to the file's content
+    boolean writable = m.writable() || !m.isPrivate();
+    return new long[] {m.start(), m.end(), m.offset(), writable ? 1 : 0};
   }
 }
