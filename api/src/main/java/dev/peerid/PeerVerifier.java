@@ -120,8 +120,13 @@ public final class PeerVerifier implements AutoCloseable {
 
   /** Verifies and keeps the peer pinned for {@link PeerSession#revalidate()}; close the session. */
   public PeerSession open(PeerHandle handle) {
+    Objects.requireNonNull(handle, "handle");
+    PeerSession refused = refusal(handle);
+    if (refused != null) {
+      return refused;
+    }
     try {
-      return openAsync(handle, Runnable::run).join();
+      return attachAndVerify(handle, Runnable::run).join();
     } catch (CompletionException e) {
       return new PeerSession(Verdict.deny(null, "internal error while verifying the peer: " + e.getCause()), null);
     }
@@ -154,18 +159,15 @@ public final class PeerVerifier implements AutoCloseable {
     }
     try {
       // already on a worker: the file, if it needs verifying, is verified there too
-      return CompletableFuture.supplyAsync(() -> openAsync(handle, Runnable::run), executor).thenCompose(f -> f);
+      return CompletableFuture.supplyAsync(() -> attachAndVerify(handle, Runnable::run), executor)
+          .thenCompose(f -> f);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null, BUSY), null));
     }
   }
 
-  private CompletableFuture<PeerSession> openAsync(PeerHandle handle, Executor work) {
-    Objects.requireNonNull(handle, "handle");
-    PeerSession refused = refusal(handle);
-    if (refused != null) {
-      return CompletableFuture.completedFuture(refused);
-    }
+  /** Identifies the peer in full on this thread (the handle was accepted), then verifies it. */
+  private CompletableFuture<PeerSession> attachAndVerify(PeerHandle handle, Executor work) {
     PeerProcess process;
     try {
       process = backend.attach(handle);
