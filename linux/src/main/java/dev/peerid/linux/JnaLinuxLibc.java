@@ -331,20 +331,7 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public FileIdentity statAt(int dirfd, byte[] path) throws ErrnoException {
-    if (statxMissing) {
-      throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
-    }
-    Scratch s = SCRATCH.get();
-    // struct statx is the same on every architecture, so offsets are fixed (linux/stat.h)
-    try {
-      X.statx(dirfd, s.path(path), 0, STATX_BASIC_STATS, s.address + Scratch.STRUCT);
-    } catch (LastErrorException e) {
-      throw errno("statx", e);
-    } catch (LinkageError e) {
-      statxMissing = true;
-      throw new ErrnoException("statx", ENOSYS, "no statx in this C library: " + e.getMessage());
-    }
-    ByteBuffer b = s.view;
+    ByteBuffer b = statx(dirfd, path, 0, STATX_BASIC_STATS);
     int at = Scratch.STRUCT;
     int mask = b.getInt(at);
     if ((mask & STATX_NEEDED) != STATX_NEEDED) {
@@ -361,22 +348,31 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public long inode(int fd) throws ErrnoException {
+    ByteBuffer b = statx(fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_INO);
+    if ((b.getInt(Scratch.STRUCT) & STATX_INO) == 0) {
+      throw new ErrnoException("statx", ENOSYS, "statx did not report the inode");
+    }
+    return b.getLong(Scratch.STRUCT + 32);
+  }
+
+  /**
+   * statx(2) into this thread's scratch; the struct starts at {@link Scratch#STRUCT} of the view
+   * returned. struct statx is the same on every architecture, so offsets are fixed (linux/stat.h).
+   */
+  private static ByteBuffer statx(int dirfd, byte[] path, int flags, int mask) throws ErrnoException {
     if (statxMissing) {
       throw new ErrnoException("statx", ENOSYS, "no statx in this C library");
     }
     Scratch s = SCRATCH.get();
     try {
-      X.statx(fd, s.path(EMPTY_PATH), AT_EMPTY_PATH, STATX_INO, s.address + Scratch.STRUCT);
+      X.statx(dirfd, s.path(path), flags, mask, s.address + Scratch.STRUCT);
     } catch (LastErrorException e) {
       throw errno("statx", e);
     } catch (LinkageError e) {
       statxMissing = true;
       throw new ErrnoException("statx", ENOSYS, "no statx in this C library: " + e.getMessage());
     }
-    if ((s.view.getInt(Scratch.STRUCT) & STATX_INO) == 0) {
-      throw new ErrnoException("statx", ENOSYS, "statx did not report the inode");
-    }
-    return s.view.getLong(Scratch.STRUCT + 32);
+    return s.view;
   }
 
   /** glibc's gnu_dev_makedev: what stat() reports as st_dev, and so what the JDK's unix:dev is. */
