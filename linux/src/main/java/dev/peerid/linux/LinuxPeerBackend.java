@@ -227,10 +227,10 @@ public final class LinuxPeerBackend implements PeerBackend {
   public PeerProcess attach(PeerHandle handle) throws PeerIdentificationException {
     ensureSupported();
     if (handle instanceof PeerHandle.SocketFd s) {
-      return attachSocket(s.fd());
+      return attachSocket(s.fd(), false);
     }
     if (handle instanceof LinuxPeers.JunixsocketHandle j) {
-      return attachSocket(j.fd());
+      return attachSocket(j.fd(), false);
     }
     if (handle instanceof PeerHandle.ProcessId p) {
       return attachPid(p.pid());
@@ -257,10 +257,6 @@ public final class LinuxPeerBackend implements PeerBackend {
       return Optional.ofNullable(attachSocket(j.fd(), true));
     }
     return Optional.empty();
-  }
-
-  private PeerProcess attachSocket(int fd) throws PeerIdentificationException {
-    return attachSocket(fd, false);
   }
 
   /** With {@code onlyIfKnown}: null (and nothing left open) unless the peer is a known process. */

@@ -13,6 +13,7 @@ import dev.peerid.PeerVerifier;
 import dev.peerid.Platform;
 import dev.peerid.Policy;
 import dev.peerid.SignatureStatus;
+import dev.peerid.linux.LinuxPeerBackend;
 import dev.peerid.netty.AuthServer.Outcome;
 import dev.peerid.netty.AuthServer.Transport;
 import dev.peerid.spi.PeerBackend;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -311,7 +313,7 @@ class PeerAuthenticationHandlerTest {
   @EnumSource(Transport.class)
   void identifiesAProcessItDoesNotKnowOffTheEventLoop(Transport t) throws Exception {
     // a long reuse window, so that a loaded machine cannot make the later connections look new
-    PeerBackend real = dev.peerid.linux.LinuxPeerBackend.builder().reuseProcessFactsFor(Duration.ofSeconds(10)).build();
+    PeerBackend real = LinuxPeerBackend.builder().reuseProcessFactsFor(Duration.ofSeconds(10)).build();
     List<String> fullAttachThreads = java.util.Collections.synchronizedList(new ArrayList<>());
     List<String> cheapTryThreads = java.util.Collections.synchronizedList(new ArrayList<>());
     PeerBackend recording = new PeerBackend() {
@@ -326,7 +328,7 @@ class PeerAuthenticationHandlerTest {
       }
 
       @Override
-      public java.util.Optional<Throwable> unavailabilityCause() {
+      public Optional<Throwable> unavailabilityCause() {
         return real.unavailabilityCause();
       }
 
@@ -342,7 +344,7 @@ class PeerAuthenticationHandlerTest {
       }
 
       @Override
-      public java.util.Optional<PeerProcess> attachIfKnown(PeerHandle handle) throws PeerIdentificationException {
+      public Optional<PeerProcess> attachIfKnown(PeerHandle handle) throws PeerIdentificationException {
         cheapTryThreads.add(Thread.currentThread().getName());
         return real.attachIfKnown(handle);
       }
