@@ -163,6 +163,7 @@ class RecentProcessesTest {
         assertEquals(1, libc.fullReads(), "no environ was opened for the second connection");
         assertEquals(statusOpens, libc.statusOpens.get(), "no status was opened for the second connection");
         assertEquals(1, libc.exeChecksThroughProcDir.get(), "the running file was checked through /proc/<pid>");
+        assertEquals(1, libc.userNamespaceChecksThroughProcDir.get(), "so was its user namespace");
 
         assertEquals(first.pid(), p2.process().pid());
         assertEquals(p1.process().pid(), p2.process().pid());
