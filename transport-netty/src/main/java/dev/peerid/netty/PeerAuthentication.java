@@ -38,6 +38,7 @@ public final class PeerAuthentication {
   private final DenialResponder responder;
   private final int maxEarlyBytes;
   private final AtomicInteger pending = new AtomicInteger();
+  private final boolean checksSenders;
 
   private PeerAuthentication(Builder b) {
     this.verifier = b.verifier;
@@ -46,6 +47,15 @@ public final class PeerAuthentication {
     this.revalidateWhen = b.revalidateWhen;
     this.responder = b.responder;
     this.maxEarlyBytes = b.maxEarlyBytes;
+    this.checksSenders = b.checksSenders;
+  }
+
+  /**
+   * Whether the writer of every read of an allowed channel is checked (the default): see
+   * {@link SenderCheckHandler}.
+   */
+  public boolean checksSenders() {
+    return checksSenders;
   }
 
   /** The default options for this verifier: one shared instance per verifier. */
@@ -121,6 +131,7 @@ public final class PeerAuthentication {
     private int maxPending = 256;
     private Duration timeout = Duration.ofSeconds(5);
     private Predicate<Object> revalidateWhen;
+    private boolean checksSenders = true;
     private DenialResponder responder = DenialResponder.none();
     private int maxEarlyBytes = 64 * 1024;
 
@@ -182,6 +193,17 @@ public final class PeerAuthentication {
         throw new IllegalArgumentException("maxEarlyBytes must be >= 0, got " + bytes);
       }
       this.maxEarlyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Stops checking the writer of each read of an allowed channel: then bytes that another process
+     * holding the connection writes (a child the client forked, a process it handed the socket to,
+     * the client itself after an exec of another program) reach the pipeline as the verified
+     * peer's. Only for servers that measured the check's cost (≈ 1 µs a read) and can live with that.
+     */
+    public Builder trustEveryWriterOfAnAllowedConnection() {
+      this.checksSenders = false;
       return this;
     }
 

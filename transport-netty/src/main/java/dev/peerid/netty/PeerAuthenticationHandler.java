@@ -6,6 +6,7 @@ import dev.peerid.PeerIdentity;
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerificationException;
 import dev.peerid.PeerVerifier;
+import dev.peerid.SenderCheck;
 import dev.peerid.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -71,6 +72,9 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private static final System.Logger LOG = System.getLogger("dev.peerid.netty");
   private static final AttributeKey<Authenticated> AUTHENTICATED =
       AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.authenticated");
+
+  private static final AttributeKey<Boolean> WRITERS_LABELLED =
+      AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.writersLabelled");
 
   private final PeerAuthentication auth;
   /** Messages that arrived before the verdict; made only when one does (rare: reads are held back). */
@@ -196,6 +200,9 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       return;
     }
     slotHeld.set(true);
+    if (auth.checksSenders()) {
+      labelWriters(ctx.channel());
+    }
     CompletableFuture<PeerSession> verification;
     try {
       verification = auth.verifier().openAsync(ChannelPeerHandles.of(ctx.channel()));
@@ -266,6 +273,14 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private void allow(ChannelHandlerContext ctx, PeerSession s, Verdict verdict) {
     Channel ch = ctx.channel();
     PeerIdentity identity = verdict.identity().orElseThrow();
+    SenderCheckHandler senders;
+    try {
+      senders = senderCheck(ctx, s);
+    } catch (PeerVerificationException | RuntimeException e) {
+      closeQuietly(s);
+      deny(ctx, PeerAuthenticationEvent.denied("cannot check the writer of each read: " + e.getMessage(), e));
+      return;
+    }
     if (!ch.attr(AUTHENTICATED).compareAndSet(null, new Authenticated(identity, s))) {
       // the identity is set once; a second handler must not replace it with its own
       closeQuietly(s);
@@ -276,6 +291,11 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     decided = true;
     allowed = true;
     session = s;
+    if (senders != null) {
+      // before any read of the allowed channel: every one passes the check from the first
+      senders.install(ch);
+      ctx.pipeline().addBefore(ctx.name(), null, senders);
+    }
     ch.closeFuture().addListener(f -> closeQuietly(s));
     ctx.fireUserEventTriggered(PeerAuthenticationEvent.of(verdict));
     boolean replayed = held != null && !held.isEmpty();
@@ -293,6 +313,45 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     if (auth.revalidateWhen() == null && ctx.pipeline().context(this) != null) {
       ctx.pipeline().remove(this);
     }
+  }
+
+  /**
+   * Has the kernel label every write on this channel with its writer from now on, and on the
+   * listening socket it came from, whose later connections then inherit that from their first byte
+   * (what arrives between an accept and this, on a listener not prepared, names no writer, and is
+   * refused). A failure shows again, with its reason, when the check is set up on allow.
+   */
+  private void labelWriters(Channel ch) {
+    try {
+      if (ch.parent() != null && ch.parent().attr(WRITERS_LABELLED).setIfAbsent(Boolean.TRUE) == null) {
+        auth.verifier().prepareListener(ChannelPeerHandles.of(ch.parent()));
+      }
+      auth.verifier().prepareListener(ChannelPeerHandles.of(ch));
+    } catch (PeerIdentificationException | RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "peerid: cannot label the writers of " + ch + " yet: " + e);
+    }
+  }
+
+  /**
+   * The per-read writer check of an allowed channel; null when turned off or where the backend
+   * cannot tell writers apart (macOS, Windows). Data read before the verdict has no known writer.
+   */
+  private SenderCheckHandler senderCheck(ChannelHandlerContext ctx, PeerSession s) throws PeerVerificationException {
+    if (!auth.checksSenders()) {
+      return null;
+    }
+    SenderCheck check;
+    try {
+      check = s.senderCheck(ChannelPeerHandles.of(ctx.channel()));
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+    if (held != null && !held.isEmpty()) {
+      check.close();
+      throw new PeerIdentificationException("data was read before the verdict (the peer half-closed its end),"
+          + " and which process wrote it cannot be told");
+    }
+    return new SenderCheckHandler(auth, check);
   }
 
   private void deny(ChannelHandlerContext ctx, PeerAuthenticationEvent event) {
