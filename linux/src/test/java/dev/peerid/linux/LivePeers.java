@@ -41,6 +41,11 @@ final class LivePeers implements Closeable {
     server.setSoTimeout(20_000);
   }
 
+  /** Has every connection accepted from now on name the writer of each read from its first byte. */
+  void labelWriters(dev.peerid.PeerVerifier verifier) throws Exception {
+    verifier.prepareListener(LinuxPeers.listener(server));
+  }
+
   /** A connected child process and the server's end of its connection. */
   static final class Peer {
     final Process process;

@@ -51,6 +51,17 @@ public final class PeerAuthentication {
   }
 
   /**
+   * Prepares a bound server channel (epoll, kqueue, or NIO over junixsocket) so that every
+   * connection it accepts names the writer of each read from its first byte: on Linux,
+   * {@code SO_PASSCRED} on the listening socket, which accepted sockets inherit. Call it once after
+   * bind. Without it, the handler does the same when the first connection arrives, and a peer that
+   * writes between its accept and that is refused (its first bytes name no writer).
+   */
+  public void prepareListener(io.netty.channel.Channel serverChannel) throws dev.peerid.PeerIdentificationException {
+    verifier.prepareListener(ChannelPeerHandles.of(serverChannel));
+  }
+
+  /**
    * Whether the writer of every read of an allowed channel is checked (the default): see
    * {@link SenderCheckHandler}.
    */

@@ -41,6 +41,8 @@ final class AuthServer implements AutoCloseable {
   final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
   final AtomicInteger earlyReads = new AtomicInteger();
   final AtomicInteger doubleEvents = new AtomicInteger();
+  /** Reads that reached the application after an allow event (the first one is answered). */
+  final AtomicInteger appReads = new AtomicInteger();
   final List<Channel> children = new CopyOnWriteArrayList<>();
   private final EventLoopGroup group;
   private final Channel server;
@@ -79,6 +81,11 @@ final class AuthServer implements AutoCloseable {
       server = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
     } else {
       server = b.register().sync().channel();
+    }
+    try {
+      auth.prepareListener(server);
+    } catch (dev.peerid.PeerIdentificationException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -134,6 +141,7 @@ final class AuthServer implements AutoCloseable {
         earlyReads.incrementAndGet();
         return;
       }
+      appReads.incrementAndGet();
       if (answered) {
         return;
       }

@@ -115,6 +115,12 @@ final class Broker implements AutoCloseable {
         preBound.bind(AFUNIXSocketAddress.of(temp), 256);
         server = b.register().sync().channel();
       }
+      // before the socket is reachable at its public path: every connection names each read's writer
+      try {
+        auth.prepareListener(server);
+      } catch (dev.peerid.PeerIdentificationException e) {
+        throw new IOException("cannot prepare the listening socket: " + e.getMessage(), e);
+      }
       Files.setPosixFilePermissions(temp, s.socketMode());
       Files.move(temp, socket, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
