@@ -54,6 +54,33 @@ public final class SignedClients {
     }
   }
 
+  /**
+   * Builds the Go program in the test resource {@code resource} (next to this class) into
+   * {@code dir/bin/name} and signs it with this vendor key.
+   */
+  public Path signedGoProgram(Path dir, String resource, String name) throws IOException, InterruptedException {
+    Path go = Tools.tool("go");
+    Path src = dir.resolve(name + ".go");
+    try (java.io.InputStream in = SignedClients.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("no test resource " + resource);
+      }
+      Files.write(src, in.readAllBytes());
+    }
+    Path out = Files.createDirectories(dir.resolve("bin")).resolve(name);
+    ProcessBuilder b = new ProcessBuilder(cmd(go, "build", "-o", out, src)).redirectErrorStream(true);
+    b.environment().put("GOCACHE", dir.resolve("gocache").toString());
+    b.environment().put("GOPATH", dir.resolve("gopath").toString());
+    b.environment().put("GO111MODULE", "off");
+    Process p = b.start();
+    String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new AssertionError("go build " + resource + " failed: " + log);
+    }
+    sign(Tools.tool("evmctl"), key, out);
+    return out;
+  }
+
   public TrustStore trustStore() throws Exception {
     return TrustStore.builder().trust("vendor", certificate).build();
   }

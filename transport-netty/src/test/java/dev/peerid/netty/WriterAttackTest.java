@@ -10,7 +10,6 @@ import dev.peerid.Policy;
 import dev.peerid.netty.AuthServer.Outcome;
 import dev.peerid.netty.AuthServer.Transport;
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,20 +45,7 @@ class WriterAttackTest {
   static void build() throws Exception {
     Tools.requireBackendAndPolicy();
     keys = SignedClients.make(dir);
-    Path go = Tools.tool("go");
-    Path src = dir.resolve("writers.go");
-    try (InputStream in = WriterAttackTest.class.getResourceAsStream("writers.go.txt")) {
-      Files.write(src, in.readAllBytes());
-    }
-    writers = dir.resolve("bin/writers");
-    ProcessBuilder b = new ProcessBuilder(cmd(go, "build", "-o", writers, src)).redirectErrorStream(true);
-    b.environment().put("GOCACHE", dir.resolve("gocache").toString());
-    b.environment().put("GOPATH", dir.resolve("gopath").toString());
-    b.environment().put("GO111MODULE", "off");
-    Process p = b.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    SignedClients.sign(Tools.tool("evmctl"), keys.key, writers);
+    writers = keys.signedGoProgram(dir, "writers.go.txt", "writers");
   }
 
   @AfterEach
