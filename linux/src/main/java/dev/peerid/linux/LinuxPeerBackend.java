@@ -53,7 +53,6 @@ public final class LinuxPeerBackend implements PeerBackend {
   // (a failed JNA call builds two exceptions with stack traces, which cost more than the call)
   private volatile boolean noPeerPidfd;
   private volatile boolean noPeerGroups;
-  private volatile boolean noPassPidfd;
   private final boolean checkMappedLibraries;
   private final ServerNamespaces namespaces;
   private final RecentProcesses recent;
@@ -331,41 +330,31 @@ public final class LinuxPeerBackend implements PeerBackend {
   }
 
   /**
-   * Sets {@code SO_PASSCRED} and, where the kernel has it, {@code SO_PASSPIDFD} on the socket, and
-   * checks the writer of each read from then on (see {@link LinuxReadSenders}).
+   * Sets {@code SO_PASSCRED} on the socket and checks the writer of each read from then on (see
+   * {@link LinuxReadSenders}; {@code SO_PASSPIDFD} is set there when another writer shows up, the
+   * only time a pidfd is wanted).
    */
   @Override
   public Optional<dev.peerid.spi.ReadSenders> readSenders(PeerHandle socket, PeerProcess verified)
       throws PeerIdentificationException {
     ensureSupported();
     int fd = socketFd(socket);
-    passWriters(fd);
-    return Optional.of(new LinuxReadSenders(libc, proc, socket, fd, !noPassPidfd, verified));
+    passCredentials(fd);
+    return Optional.of(new LinuxReadSenders(libc, proc, socket, fd, true, verified));
   }
 
   /** {@code SO_PASSCRED} on a listening socket: the sockets it accepts inherit it ({@code unix_sock_inherit_flags}). */
   @Override
   public void prepareListener(PeerHandle listeningSocket) throws PeerIdentificationException {
     ensureSupported();
-    passWriters(socketFd(listeningSocket));
+    passCredentials(socketFd(listeningSocket));
   }
 
-  private void passWriters(int fd) throws PeerIdentificationException {
+  private void passCredentials(int fd) throws PeerIdentificationException {
     try {
       libc.enableSocketOption(fd, LinuxLibc.SO_PASSCRED);
     } catch (LinuxLibc.ErrnoException e) {
       throw new PeerIdentificationException("cannot set SO_PASSCRED on fd " + fd + ": " + e.getMessage(), e);
-    }
-    if (!noPassPidfd) {
-      try {
-        libc.enableSocketOption(fd, LinuxLibc.SO_PASSPIDFD);
-      } catch (LinuxLibc.ErrnoException e) {
-        // before 6.5: other writers are pinned by pid and start time instead
-        noPassPidfd = e.errno() == LinuxLibc.ENOPROTOOPT;
-        if (!noPassPidfd) {
-          throw new PeerIdentificationException("cannot set SO_PASSPIDFD on fd " + fd + ": " + e.getMessage(), e);
-        }
-      }
     }
   }
 

@@ -40,9 +40,10 @@ final class LinuxReadSenders implements ReadSenders {
   private final ReadSender[] answers = new ReadSender[MAX_ADMITTED];
   private int count;
   private boolean closed;
+  private boolean pidfdsPassed;
 
   /**
-   * @param pidfds whether {@code SO_PASSPIDFD} is set on the socket, so that peeks can pin other writers
+   * @param pidfds whether to ask for {@code SO_PASSPIDFD} when another writer shows up, to pin it by a pidfd
    */
   LinuxReadSenders(LinuxLibc libc, ProcFs proc, PeerHandle socket, int fd, boolean pidfds, PeerProcess verified)
       throws PeerIdentificationException {
@@ -96,7 +97,8 @@ final class LinuxReadSenders implements ReadSenders {
 
   /** A writer that is not accepted (yet): pinned, to verify on its own. */
   private ReadSender other(long pid) throws PeerIdentificationException {
-    LinuxLibc.QueueHead h = peek(pidfds);
+    boolean withPidfd = pidfds && passPidfds();
+    LinuxLibc.QueueHead h = peek(withPidfd);
     try {
       if (h.isEmpty() || h.pid() != pid) {
         // only this reader takes data from the socket: the head cannot have changed
@@ -122,6 +124,23 @@ final class LinuxReadSenders implements ReadSenders {
         libc.close(h.pidfd());
       }
     }
+  }
+
+  /**
+   * Sets {@code SO_PASSPIDFD} when another writer first shows up (the kernel checks it when the
+   * data is received, so data queued before still comes with a pidfd; only a writer already reaped
+   * then has none). False when it cannot be set: that writer is pinned by its start time.
+   */
+  private boolean passPidfds() {
+    if (!pidfdsPassed) {
+      try {
+        libc.enableSocketOption(fd, LinuxLibc.SO_PASSPIDFD);
+        pidfdsPassed = true;
+      } catch (LinuxLibc.ErrnoException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private long pidfsInode(int pidfd) {
@@ -164,12 +183,10 @@ final class LinuxReadSenders implements ReadSenders {
       throw new PeerIdentificationException("process " + pid + " exited", e);
     }
     try {
-      // alive after the open, with the file it was verified for: the descriptor is bound to it
+      // alive after the open (its pin says so), running the file it was verified for: the
+      // descriptor is bound to it, and the first read's statx through it checks the file again
       process.confirmUnchanged();
-      if (!libc.statAt(dir, EXE).equals(file)) {
-        throw new PeerIdentificationException("process " + pid + " runs another file than the one verified");
-      }
-    } catch (PeerIdentificationException | LinuxLibc.ErrnoException | RuntimeException e) {
+    } catch (PeerIdentificationException | RuntimeException e) {
       libc.close(dir);
       if (e instanceof PeerIdentificationException p) {
         throw p;

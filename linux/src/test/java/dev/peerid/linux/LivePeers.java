@@ -154,6 +154,8 @@ final class LivePeers implements Closeable {
   @Override
   public void close() throws IOException {
     for (Peer p : peers) {
+      // children a peer forked (a hand-off) are the test's too
+      p.process.descendants().forEach(ProcessHandle::destroyForcibly);
       p.process.destroyForcibly();
       try {
         p.process.waitFor(10, TimeUnit.SECONDS);

@@ -59,6 +59,7 @@ public final class PeerAuthentication {
    */
   public void prepareListener(io.netty.channel.Channel serverChannel) throws dev.peerid.PeerIdentificationException {
     verifier.prepareListener(ChannelPeerHandles.of(serverChannel));
+    serverChannel.attr(PeerAuthenticationHandler.WRITERS_LABELLED).set(Boolean.TRUE);
   }
 
   /**

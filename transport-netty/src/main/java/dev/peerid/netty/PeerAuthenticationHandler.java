@@ -73,7 +73,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private static final AttributeKey<Authenticated> AUTHENTICATED =
       AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.authenticated");
 
-  private static final AttributeKey<Boolean> WRITERS_LABELLED =
+  /** Set on a server channel whose listening socket labels every write with its writer. */
+  static final AttributeKey<Boolean> WRITERS_LABELLED =
       AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.writersLabelled");
 
   private final PeerAuthentication auth;
@@ -323,7 +324,10 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
    */
   private void labelWriters(Channel ch) {
     try {
-      if (ch.parent() != null && ch.parent().attr(WRITERS_LABELLED).setIfAbsent(Boolean.TRUE) == null) {
+      if (ch.parent() != null && ch.parent().attr(WRITERS_LABELLED).setIfAbsent(Boolean.TRUE) != null) {
+        return; // the listener labels them already: this socket inherited it when it was accepted
+      }
+      if (ch.parent() != null) {
         auth.verifier().prepareListener(ChannelPeerHandles.of(ch.parent()));
       }
       auth.verifier().prepareListener(ChannelPeerHandles.of(ch));
