@@ -55,13 +55,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fired after the peer already left: a peer that disconnects before the verdict is denied with the
  * reason that it disconnected.
  *
+ * <p><b>The writer of every read</b> (Linux, the default): on allow the handler puts a
+ * {@code SenderCheckHandler} in its place, which checks, right before each read, that the bytes
+ * that read returns were written by the verified process still running the file that was verified,
+ * or by another process verified on its own and allowed; any other writer's bytes are dropped
+ * unread and the channel is closed. Prepare the server channel with
+ * {@link PeerAuthentication#prepareListener} after bind. Off with
+ * {@link PeerAuthentication.Builder#trustEveryWriterOfAnAllowedConnection()}.
+ *
  * <p><b>Re-validation</b> ({@link PeerAuthentication.Builder#revalidateEveryMessage()},
  * {@link PeerAuthentication.Builder#revalidateWhen}) checks, with a few system calls per message,
  * that the verified process is still alive (pinned by pidfd on Linux, so a reused pid is not
  * mistaken for it) and still runs the same executable file. That catches a verified process that
  * later execs another program (its exe identity changes) and a verified process that exited while
- * another process kept the socket. It does not catch: a verified process handing the socket (by
- * fork or SCM_RIGHTS) to another process while it stays alive itself; and a same-user process
+ * another process kept the socket. It does not catch (the check of every read's writer does, on
+ * Linux): a verified process handing the socket (by fork or SCM_RIGHTS) to another process while it
+ * stays alive itself. Neither catches a same-user process
  * attaching with ptrace after the check and driving the verified process. Deny {@code traced}
  * peers and run clients under a distinct uid (or with ptrace restricted, Yama
  * {@code ptrace_scope} ≥ 1) to narrow those.
