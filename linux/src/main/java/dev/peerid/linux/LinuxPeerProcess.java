@@ -141,16 +141,21 @@ final class LinuxPeerProcess implements PeerProcess {
       if (!proc.exeIdentityAt(known.pid, known.procDir).equals(known.exe.identity())) {
         return null;
       }
-      // every connection: a process can enter a user namespace of its own at any moment
-      boolean namespaced = !env.namespaces().sharesUserNamespace(proc, known.pid, known.procDir);
-      if (namespaced != risks.namespaced()) {
+      // every connection: a process can enter a user namespace of its own at any moment (and never
+      // leave it, so one already in its own needs no look)
+      if (!risks.namespaced() && !env.namespaces().sharesUserNamespace(proc, known.pid, known.procDir)) {
         return null; // it did since the full read: read it in full again (its mounts may differ too)
       }
-      // and can become dumpable again (prctl), which lets others of its user write into it
-      MemoryProtection protection = ServerNamespaces.protection(proc.dumpOwnerAt(known.pid, known.procDir), namespaced);
-      if (protection != risks.protection()) {
-        risks = new RiskFacts(risks.interpreter(), risks.traced(), risks.tracerPid(), risks.injectedLibraries(),
-            risks.namespaces(), protection);
+      // a protected process can make itself dumpable again (prctl), which lets others of its user
+      // write into it: a protected verdict is read fresh on every connection. The other way round
+      // (made non-dumpable since) is seen by the next full read: until then it is wrongly
+      // unprotected, which only refuses what a policy requiring 'protected' would have allowed.
+      if (risks.protection() == MemoryProtection.PROTECTED) {
+        MemoryProtection now = ServerNamespaces.protection(proc.dumpOwnerAt(known.pid, known.procDir), risks.namespaced());
+        if (now != MemoryProtection.PROTECTED) {
+          risks = new RiskFacts(risks.interpreter(), risks.traced(), risks.tracerPid(), risks.injectedLibraries(),
+              risks.namespaces(), now);
+        }
       }
     } catch (IOException e) {
       return null;
@@ -284,8 +289,12 @@ final class LinuxPeerProcess implements PeerProcess {
   public void confirmUnchanged() throws PeerIdentificationException {
     ensureOpenForConfirm();
     FileIdentity now;
+    boolean enteredUserNamespace;
     try {
       now = proc.exeIdentity(pid);
+      // a peer judged in the server's user namespace that has entered one of its own since could
+      // rename its executable from now on
+      enteredUserNamespace = !risks.namespaced() && env.namespaces().inOwnUserNamespace(proc, pid);
     } catch (IOException e) {
       confirmAlive();
       throw readFailure(pid, e);
@@ -295,6 +304,10 @@ final class LinuxPeerProcess implements PeerProcess {
     if (!now.equals(executable.identity())) {
       throw new PeerIdentificationException("executable changed: process " + pid + " no longer runs the file "
           + executable.path() + " it ran when it was identified (did it exec another program?)");
+    }
+    if (enteredUserNamespace) {
+      throw new PeerIdentificationException("process " + pid + " entered a user namespace of its own after it was"
+          + " identified: there it can point its /proc/PID/exe at any file, so it is no longer the peer that was verified");
     }
   }
 

@@ -59,6 +59,11 @@ final class ServerNamespaces {
         differs(mount, proc, pid, ProcFs.MOUNT_NAMESPACE), differs(root, proc, pid, ProcFs.ROOT));
   }
 
+  /** Whether the peer is in a user namespace other than the server's, read by path (confirm the pid after). */
+  boolean inOwnUserNamespace(ProcFs proc, long pid) throws IOException {
+    return differs(user, proc, pid, ProcFs.USER_NAMESPACE);
+  }
+
   private static boolean differs(Place servers, ProcFs proc, long pid, byte[] link) throws IOException {
     return servers != null && !servers.equals(Place.of(proc.linkTarget(pid, link)));
   }

@@ -26,7 +26,9 @@ final class AttackKit {
    * gives the connection (as fd 3) to PROG and stays alive ({@code handoff-exit}: and exits);
    * {@code wait} reads a line from stdin before greeting; {@code thread} starts a second thread;
    * {@code nodump} makes itself non-dumpable before it connects; {@code unshare-later} greets,
-   * waits for a line on stdin, enters a user namespace of its own and connects and greets again.
+   * waits for a line on stdin, enters a user namespace of its own and connects and greets again;
+   * {@code redump} is {@code nodump} that, after the line, makes itself dumpable again and connects
+   * and greets again.
    * Built with {@code -DWITH_LIB} the greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
    * {@code --fd3} (as argv[1]) greets over an inherited connection, fd 3, instead of connecting;
    * {@code exec-later PROG ...} greets, waits for a line on stdin, then execs PROG with the
@@ -83,13 +85,16 @@ final class AttackKit {
           dprintf(3, "%s\\n", vendor_greeting());
           for (;;) pause();
         }
-        if (argc > 2 && strcmp(argv[2], "nodump") == 0 && prctl(PR_SET_DUMPABLE, 0) != 0) { perror("prctl"); return 4; }
+        int later = argc > 2 && (strcmp(argv[2], "unshare-later") == 0 || strcmp(argv[2], "redump") == 0);
+        if (argc > 2 && (strcmp(argv[2], "nodump") == 0 || strcmp(argv[2], "redump") == 0)
+            && prctl(PR_SET_DUMPABLE, 0) != 0) { perror("prctl"); return 4; }
         int s = dial(argv[1]);
-        if (argc > 2 && strcmp(argv[2], "unshare-later") == 0) {
+        if (later) {
           char line[16];
           dprintf(s, "%s\\n", vendor_greeting());
           if (read(0, line, sizeof line) < 0) return 3;
-          if (unshare(CLONE_NEWUSER) != 0) { perror("unshare"); return 5; }
+          if (argv[2][0] == 'u' && unshare(CLONE_NEWUSER) != 0) { perror("unshare"); return 5; }
+          if (argv[2][0] == 'r' && prctl(PR_SET_DUMPABLE, 1) != 0) { perror("prctl"); return 6; }
           s = dial(argv[1]);
         }
         if (argc > 3 && strncmp(argv[2], "handoff", 7) == 0) {

@@ -4,12 +4,15 @@ import static dev.peerid.linux.AttackKit.asAttacker;
 import static dev.peerid.linux.AttackKit.command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.peerid.MemoryProtection;
 import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerIdentity;
+import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.SignatureStatus;
@@ -296,6 +299,21 @@ class AttackNamespaceTest {
   }
 
   @Test
+  void sessionOfAClientThatEntersAUserNamespaceOfItsOwnIsNoLongerValid() throws Exception {
+    AttackKit.requireUserNamespaces();
+    LivePeers.Peer peer = live.start(asAttacker(command(client, live.socketPath, "unshare-later")));
+    assertEquals("vendor", AttackKit.firstLine(peer));
+    try (PeerSession session = verifier.open(PeerHandle.socket(peer.fd()))) {
+      assertTrue(session.verdict().isAllowed(), session.verdict().toString());
+      session.revalidate();
+      peer.send("go");
+      AttackKit.firstLine(live.next(peer)); // it has entered its own namespace by the time it greets again
+      PeerIdentificationException e = assertThrows(PeerIdentificationException.class, session::revalidate);
+      assertTrue(e.getMessage().contains("entered a user namespace of its own"), e.getMessage());
+    }
+  }
+
+  @Test
   void signedClientInAUserNamespaceIsAllowedOnlyWithTheOptIn() throws Exception {
     AttackKit.requireUserNamespaces();
     LivePeers.Peer peer = live.start(asAttacker(command(Tools.require("unshare"), "-U", "-r", client,
@@ -350,6 +368,27 @@ class AttackNamespaceTest {
         assertTrue(v.isAllowed(), v.toString());
       }
       assertFalse(canWriteMemory(guarded.pid()), "a process of the same user cannot write into a non-dumpable one");
+    }
+  }
+
+  @Test
+  void protectedClientThatMakesItselfDumpableAgainIsNoLongerProtectedOnItsNextConnection() throws Exception {
+    assumeTrue(AttackKit.isRoot(), "a non-dumpable peer's /proc entries are root's: identifying it needs CAP_SYS_PTRACE");
+    LinuxPeerBackend backend = LinuxPeerBackend.builder().reuseProcessFactsFor(Duration.ofSeconds(10)).build();
+    try (PeerVerifier reusing = PeerVerifier.builder().trustStore(trust())
+        .policy(Policy.parse(AttackKit.POLICY + " and protected")).backend(backend).build()) {
+      LivePeers.Peer first = live.start(asAttacker(command(client, live.socketPath, "redump")));
+      assertEquals("vendor", AttackKit.firstLine(first));
+      Verdict before = reusing.verify(PeerHandle.socket(first.fd()));
+      assertTrue(before.isAllowed(), before.toString());
+      first.send("go");
+      LivePeers.Peer second = live.next(first);
+      assertEquals("vendor", AttackKit.firstLine(second));
+      assertEquals(1, backend.recentProcesses(), "its facts are kept");
+      Verdict after = reusing.verify(PeerHandle.socket(second.fd()));
+      assertEquals(MemoryProtection.UNPROTECTED, after.identity().orElseThrow().risks().protection());
+      assertFalse(after.isAllowed(), "a protected verdict reused after the client made itself dumpable: " + after);
+      assertTrue(canWriteMemory(second.pid()), "a process of the same user can write into it now");
     }
   }
 

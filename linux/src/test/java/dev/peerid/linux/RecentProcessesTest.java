@@ -452,6 +452,8 @@ class RecentProcessesTest {
     // the sets are not compared for equality)
     Map<String, String> opened = new TreeMap<>(openFds());
     opened.entrySet().removeAll(before.entrySet());
+    // the JVM's own container support reads cgroup files when it likes (seen under load): not ours
+    opened.values().removeIf(target -> target.startsWith("/sys/fs/cgroup/"));
     assertEquals(Map.of(), opened, "descriptors this JVM opened and did not close");
   }
 
