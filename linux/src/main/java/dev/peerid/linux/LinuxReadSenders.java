@@ -183,9 +183,13 @@ final class LinuxReadSenders implements ReadSenders {
       throw new PeerIdentificationException("process " + pid + " exited", e);
     }
     try {
-      // alive after the open (its pin says so), running the file it was verified for: the
-      // descriptor is bound to it, and the first read's statx through it checks the file again
-      process.confirmUnchanged();
+      // alive after the open (its pin says so): the descriptor is bound to it; the file it runs
+      // is checked through it before every read, the first one included
+      if (process instanceof LinuxPeerProcess linux) {
+        linux.confirmAlive();
+      } else {
+        process.confirmUnchanged();
+      }
     } catch (PeerIdentificationException | RuntimeException e) {
       libc.close(dir);
       if (e instanceof PeerIdentificationException p) {
