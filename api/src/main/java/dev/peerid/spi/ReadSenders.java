@@ -1,6 +1,5 @@
 package dev.peerid.spi;
 
-import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.ReadSender;
 
@@ -26,9 +25,6 @@ public interface ReadSenders extends AutoCloseable {
    * open only as long as it likes: what pins it for these checks is this object's own.
    */
   void admit(PeerProcess process) throws PeerIdentificationException;
-
-  /** The socket this checks (not owned). */
-  PeerHandle socket();
 
   @Override
   void close();

@@ -7,6 +7,7 @@ import dev.peerid.SignatureFormat;
 import dev.peerid.spi.ExecutableVerifier;
 import dev.peerid.spi.PeerBackend;
 import dev.peerid.spi.PeerProcess;
+import dev.peerid.spi.ReadSenders;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
@@ -335,12 +336,12 @@ public final class LinuxPeerBackend implements PeerBackend {
    * only time a pidfd is wanted).
    */
   @Override
-  public Optional<dev.peerid.spi.ReadSenders> readSenders(PeerHandle socket, PeerProcess verified)
+  public Optional<ReadSenders> readSenders(PeerHandle socket, PeerProcess verified)
       throws PeerIdentificationException {
     ensureSupported();
     int fd = socketFd(socket);
     passCredentials(fd);
-    return Optional.of(new LinuxReadSenders(libc, proc, socket, fd, true, verified));
+    return Optional.of(new LinuxReadSenders(libc, proc, fd, true, verified));
   }
 
   /** {@code SO_PASSCRED} on a listening socket: the sockets it accepts inherit it ({@code unix_sock_inherit_flags}). */

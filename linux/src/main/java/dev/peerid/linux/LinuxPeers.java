@@ -2,10 +2,14 @@ package dev.peerid.linux;
 
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
+import dev.peerid.PeerSession;
+import dev.peerid.PeerVerificationException;
 import dev.peerid.PeerVerifier;
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Objects;
+import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.FileDescriptorCast;
@@ -40,13 +44,13 @@ public final class LinuxPeers {
    * caller's. Honours the socket's read timeout. Prepare the listening socket with
    * {@link PeerVerifier#prepareListener} so that the first bytes name their writer too.
    */
-  public static java.io.InputStream senderCheckedInput(dev.peerid.PeerVerifier verifier, dev.peerid.PeerSession session,
-      AFUNIXSocket socket) throws IOException, dev.peerid.PeerVerificationException {
+  public static InputStream senderCheckedInput(PeerVerifier verifier, PeerSession session, AFUNIXSocket socket)
+      throws IOException, PeerVerificationException {
     return new SenderCheckedInputStream(verifier, session, socket, new JnaLinuxLibc());
   }
 
-  /** The listening socket of a junixsocket server, for {@link dev.peerid.PeerVerifier#prepareListener}. */
-  public static PeerHandle listener(org.newsclub.net.unix.AFUNIXServerSocket server) {
+  /** The listening socket of a junixsocket server, for {@link PeerVerifier#prepareListener}. */
+  public static PeerHandle listener(AFUNIXServerSocket server) {
     Objects.requireNonNull(server, "server");
     return new JunixsocketHandle(server, server::getFileDescriptor, server::isClosed);
   }

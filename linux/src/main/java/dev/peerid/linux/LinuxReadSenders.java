@@ -1,7 +1,6 @@
 package dev.peerid.linux;
 
 import dev.peerid.FileIdentity;
-import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.ReadSender;
 import dev.peerid.spi.PeerProcess;
@@ -31,7 +30,6 @@ final class LinuxReadSenders implements ReadSenders {
 
   private final LinuxLibc libc;
   private final ProcFs proc;
-  private final PeerHandle socket;
   private final int fd;
   private final boolean pidfds;
   private final long[] pids = new long[MAX_ADMITTED];
@@ -45,19 +43,13 @@ final class LinuxReadSenders implements ReadSenders {
   /**
    * @param pidfds whether to ask for {@code SO_PASSPIDFD} when another writer shows up, to pin it by a pidfd
    */
-  LinuxReadSenders(LinuxLibc libc, ProcFs proc, PeerHandle socket, int fd, boolean pidfds, PeerProcess verified)
+  LinuxReadSenders(LinuxLibc libc, ProcFs proc, int fd, boolean pidfds, PeerProcess verified)
       throws PeerIdentificationException {
     this.libc = libc;
     this.proc = proc;
-    this.socket = socket;
     this.fd = fd;
     this.pidfds = pidfds;
     admit(verified);
-  }
-
-  @Override
-  public PeerHandle socket() {
-    return socket;
   }
 
   @Override

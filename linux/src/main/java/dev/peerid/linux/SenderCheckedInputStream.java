@@ -3,6 +3,7 @@ package dev.peerid.linux;
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerSession;
+import dev.peerid.PeerVerificationException;
 import dev.peerid.PeerVerifier;
 import dev.peerid.ReadSender;
 import dev.peerid.SenderCheck;
@@ -28,7 +29,7 @@ final class SenderCheckedInputStream extends InputStream {
   private final int fd;
 
   SenderCheckedInputStream(PeerVerifier verifier, PeerSession session, AFUNIXSocket socket, LinuxLibc libc)
-      throws IOException, dev.peerid.PeerVerificationException {
+      throws IOException, PeerVerificationException {
     this.verifier = Objects.requireNonNull(verifier, "verifier");
     this.socket = Objects.requireNonNull(socket, "socket");
     this.libc = libc;
@@ -96,7 +97,7 @@ final class SenderCheckedInputStream extends InputStream {
             + String.join("; ", other.verdict().reasons()), null);
       }
       check.admit(other);
-    } catch (dev.peerid.PeerVerificationException e) {
+    } catch (PeerVerificationException e) {
       throw refuse("process " + sender.pid() + " wrote to the connection and cannot be admitted: " + e.getMessage(), e);
     }
   }

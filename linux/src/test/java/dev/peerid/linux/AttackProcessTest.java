@@ -4,6 +4,7 @@ import static dev.peerid.linux.AttackKit.asAttacker;
 import static dev.peerid.linux.AttackKit.command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.PeerHandle;
@@ -11,6 +12,7 @@ import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Verdict;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -180,8 +182,8 @@ class AttackProcessTest {
       // SO_PEERCRED still names the signed client, which stays alive: the verdict about it is right
       assertTrue(session.verdict().isAllowed(), session.verdict().toString());
       peer.socket.setSoTimeout(20_000);
-      java.io.InputStream in = LinuxPeers.senderCheckedInput(verifier, session, peer.socket);
-      RefusedWriterException e = org.junit.jupiter.api.Assertions.assertThrows(RefusedWriterException.class,
+      InputStream in = LinuxPeers.senderCheckedInput(verifier, session, peer.socket);
+      RefusedWriterException e = assertThrows(RefusedWriterException.class,
           () -> in.read(new byte[16]), "the unsigned shell's bytes are never read as the signed client's");
       assertTrue(e.getMessage().contains("is not allowed"), e.getMessage());
     }

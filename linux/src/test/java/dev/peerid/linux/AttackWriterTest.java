@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.TrustStore;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -152,8 +154,8 @@ class AttackWriterTest {
   void withoutSoPassPidfdOtherWritersArePinnedByStartTime() throws Exception {
     KernelWithoutPeerPidfd oldKernel = new KernelWithoutPeerPidfd(new JnaLinuxLibc());
     try (PeerVerifier old = PeerVerifier.builder()
-        .trustStore(dev.peerid.TrustStore.builder().trust("vendor", keys.certPem).build())
-        .policy(dev.peerid.Policy.parse(AttackKit.POLICY))
+        .trustStore(TrustStore.builder().trust("vendor", keys.certPem).build())
+        .policy(Policy.parse(AttackKit.POLICY))
         .backend(new LinuxPeerBackend(oldKernel))
         .build()) {
       Path sh = Tools.require("sh");

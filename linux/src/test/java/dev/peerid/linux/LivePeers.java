@@ -2,6 +2,7 @@ package dev.peerid.linux;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.peerid.PeerVerifier;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -42,7 +43,7 @@ final class LivePeers implements Closeable {
   }
 
   /** Has every connection accepted from now on name the writer of each read from its first byte. */
-  void labelWriters(dev.peerid.PeerVerifier verifier) throws Exception {
+  void labelWriters(PeerVerifier verifier) throws Exception {
     verifier.prepareListener(LinuxPeers.listener(server));
   }
 

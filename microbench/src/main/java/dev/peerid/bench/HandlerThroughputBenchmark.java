@@ -1,6 +1,7 @@
 package dev.peerid.bench;
 
 import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
@@ -226,7 +227,7 @@ public final class HandlerThroughputBenchmark {
     if (auth != null) {
       try {
         auth.prepareListener(ch);
-      } catch (dev.peerid.PeerIdentificationException e) {
+      } catch (PeerIdentificationException e) {
         throw new IllegalStateException(e);
       }
     }

@@ -1,6 +1,8 @@
 package dev.peerid.netty;
 
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerVerifier;
+import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -57,7 +59,7 @@ public final class PeerAuthentication {
    * bind. Without it, the handler does the same when the first connection arrives, and a peer that
    * writes between its accept and that is refused (its first bytes name no writer).
    */
-  public void prepareListener(io.netty.channel.Channel serverChannel) throws dev.peerid.PeerIdentificationException {
+  public void prepareListener(Channel serverChannel) throws PeerIdentificationException {
     verifier.prepareListener(ChannelPeerHandles.of(serverChannel));
     serverChannel.attr(PeerAuthenticationHandler.WRITERS_LABELLED).set(Boolean.TRUE);
   }

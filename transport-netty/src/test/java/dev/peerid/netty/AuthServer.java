@@ -1,5 +1,6 @@
 package dev.peerid.netty;
 
+import dev.peerid.PeerIdentificationException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -84,7 +85,7 @@ final class AuthServer implements AutoCloseable {
     }
     try {
       auth.prepareListener(server);
-    } catch (dev.peerid.PeerIdentificationException e) {
+    } catch (PeerIdentificationException e) {
       throw new IllegalStateException(e);
     }
   }

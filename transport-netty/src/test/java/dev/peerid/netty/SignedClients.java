@@ -5,6 +5,8 @@ import static dev.peerid.netty.Tools.run;
 
 import dev.peerid.TrustStore;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,7 +63,7 @@ public final class SignedClients {
   public Path signedGoProgram(Path dir, String resource, String name) throws IOException, InterruptedException {
     Path go = Tools.tool("go");
     Path src = dir.resolve(name + ".go");
-    try (java.io.InputStream in = SignedClients.class.getResourceAsStream(resource)) {
+    try (InputStream in = SignedClients.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IOException("no test resource " + resource);
       }
@@ -73,7 +75,7 @@ public final class SignedClients {
     b.environment().put("GOPATH", dir.resolve("gopath").toString());
     b.environment().put("GO111MODULE", "off");
     Process p = b.start();
-    String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new AssertionError("go build " + resource + " failed: " + log);
     }

@@ -1,5 +1,6 @@
 package dev.peerid.broker;
 
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
@@ -118,7 +119,7 @@ final class Broker implements AutoCloseable {
       // before the socket is reachable at its public path: every connection names each read's writer
       try {
         auth.prepareListener(server);
-      } catch (dev.peerid.PeerIdentificationException e) {
+      } catch (PeerIdentificationException e) {
         throw new IOException("cannot prepare the listening socket: " + e.getMessage(), e);
       }
       Files.setPosixFilePermissions(temp, s.socketMode());
