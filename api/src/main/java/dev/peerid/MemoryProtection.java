@@ -11,7 +11,7 @@ public enum MemoryProtection {
    * ({@code prctl(PR_SET_DUMPABLE, 0)}, or a setuid, setgid or file-capability program), so its
    * {@code /proc/<pid>} entries belong to root and only a process with {@code CAP_SYS_PTRACE} can
    * reach its memory; and it is in the server's user namespace (in one its user owns, that user
-   * holds the capability).
+   * holds the capability). A peer running as root is protected too: no ordinary user may trace it.
    */
   PROTECTED,
   /** Any process of its user can trace it or write into its memory. */

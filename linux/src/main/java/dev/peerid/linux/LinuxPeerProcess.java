@@ -150,7 +150,8 @@ final class LinuxPeerProcess implements PeerProcess {
       // write into it: a protected verdict is read fresh on every connection. The other way round
       // (made non-dumpable since) is seen by the next full read: until then it is wrongly
       // unprotected, which only refuses what a policy requiring 'protected' would have allowed.
-      if (risks.protection() == MemoryProtection.PROTECTED) {
+      // (a process running as root is protected whatever its flag: no ordinary user may write into it)
+      if (risks.protection() == MemoryProtection.PROTECTED && credentials.uid() != 0) {
         MemoryProtection now = ServerNamespaces.protection(proc.dumpOwnerAt(known.pid, known.procDir), risks.namespaced());
         if (now != MemoryProtection.PROTECTED) {
           risks = new RiskFacts(risks.interpreter(), risks.traced(), risks.tracerPid(), risks.injectedLibraries(),
