@@ -26,9 +26,9 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final int O_CLOEXEC = 0x80000; // the generic values (x86, arm, riscv, ...)
   private static final int O_DIRECTORY = 0x10000;
   private static final int O_PATH = 0x200000;
-  private static final int AT_FDCWD = -100;
   private static final int STATX_BASIC_STATS = 0x7ff;
   private static final int STATX_INO = 0x100;
+  private static final int STATX_UID = 0x8;
   private static final int AT_EMPTY_PATH = 0x1000;
   private static final byte[] EMPTY_PATH = {0};
   /** The statx fields FileIdentity needs (stx_ino, stx_size, stx_mtime, stx_ctime). */
@@ -353,6 +353,16 @@ final class JnaLinuxLibc implements LinuxLibc {
       throw new ErrnoException("statx", ENOSYS, "statx did not report the inode");
     }
     return b.getLong(Scratch.STRUCT + 32);
+  }
+
+  @Override
+  public long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    boolean self = name.length == 1 && name[0] == 0;
+    ByteBuffer b = statx(dirfd, name, self ? AT_EMPTY_PATH : 0, STATX_UID);
+    if ((b.getInt(Scratch.STRUCT) & STATX_UID) == 0) {
+      throw new ErrnoException("statx", ENOSYS, "statx did not report the owner");
+    }
+    return Integer.toUnsignedLong(b.getInt(Scratch.STRUCT + 20)); // stx_uid, after mask, blksize, attributes, nlink
   }
 
   /**

@@ -19,6 +19,8 @@ interface LinuxLibc {
   int ENOENT = 2;
   int EACCES = 13;
   int EINTR = 4;
+  /** The dirfd that means "relative to the working directory" (an absolute path ignores it). */
+  int AT_FDCWD = -100;
 
   /** The peer's credentials as the kernel captured them at connect(): {@code SO_PEERCRED}. */
   PeerCredentials peerCredentials(int socketFd) throws ErrnoException;
@@ -89,6 +91,15 @@ interface LinuxLibc {
    */
   default int openDirectoryPath(byte[] path) throws ErrnoException {
     throw new ErrnoException("open", ENOSYS, "not implemented");
+  }
+
+  /**
+   * The owner ({@code stx_uid}) of {@code name} relative to {@code dirfd}, following links; with an
+   * empty name ({@code {0}}), of the file {@code dirfd} itself ({@code AT_EMPTY_PATH}). The
+   * default answers ENOSYS, for test doubles that do not care.
+   */
+  default long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    throw new ErrnoException("statx", ENOSYS, "not implemented");
   }
 
   /** {@code statfs.f_type} of FUSE filesystems. */

@@ -54,6 +54,7 @@ public final class LinuxPeerBackend implements PeerBackend {
   private volatile boolean noPeerPidfd;
   private volatile boolean noPeerGroups;
   private final boolean checkMappedLibraries;
+  private final ServerNamespaces namespaces;
   private final RecentProcesses recent;
   /** 0 unknown yet, 1 pidfds live on pidfs (Linux 6.9+), -1 they do not: no process can be recognised. */
   private volatile int pidfdsOnPidfs;
@@ -93,6 +94,16 @@ public final class LinuxPeerBackend implements PeerBackend {
   private LinuxPeerBackend(Builder b) {
     this.checkMappedLibraries = b.checkMappedLibraries;
     Throwable cause = b.libc != null ? null : probe();
+    ServerNamespaces own = null;
+    if (cause == null) {
+      try {
+        own = ServerNamespaces.ofThisProcess();
+      } catch (IOException | RuntimeException e) {
+        // no peer could be placed relative to the server's namespaces: identify none
+        cause = new UnsupportedOperationException("cannot read this process's own namespaces in /proc/self: " + e, e);
+      }
+    }
+    this.namespaces = own;
     this.unavailable = cause;
     this.libc = b.libc != null ? b.libc : cause == null ? new JnaLinuxLibc() : null;
     this.proc = ProcFs.system(libc);
@@ -363,8 +374,7 @@ public final class LinuxPeerBackend implements PeerBackend {
     } catch (IOException | PeerIdentificationException e) {
       return; // it exited, or its directory cannot be opened: nothing to remember
     }
-    recent.remember(processInode, p.process().pid(), new ProcFs.Exe(p.executable().path(), p.executable().identity()),
-        p.risks(), credentials, readAtNanos, dir);
+    recent.remember(processInode, p.process().pid(), p.executable(), p.risks(), credentials, readAtNanos, dir);
   }
 
   /** The pidfs inode that names the process for the whole boot; -1 where pidfds are not on pidfs. */
@@ -424,7 +434,7 @@ public final class LinuxPeerBackend implements PeerBackend {
     if (e == null) {
       e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system(),
           checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty(),
-          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty());
+          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty(), namespaces);
       environment = e;
     }
     return e;

@@ -93,4 +93,9 @@ class ForwardingLinuxLibc implements LinuxLibc {
   public long inode(int fd) throws ErrnoException {
     return real.inode(fd);
   }
+
+  @Override
+  public long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    return real.ownerAt(dirfd, name);
+  }
 }
