@@ -20,7 +20,7 @@ import io.netty.util.AsciiString;
  * breaks this). gRPC hides each connection's Netty channel from applications; its protocol
  * negotiator is the one hook that sees the channel before the HTTP/2 handler is installed.
  *
- * <p>Each connection's pipeline becomes {@code PeerAuthenticationHandler, Gate}: the Gate holds
+ * <p>Each connection's pipeline becomes {@code RefusalLinger, PeerAuthenticationHandler, Gate}: the Gate holds
  * gRPC's own plaintext negotiation, and with it the HTTP/2 handler, until the peer is allowed.
  * A denied peer's channel is closed by the authentication handler before gRPC has installed
  * anything that could read a frame, so no call of it is ever dispatched.
@@ -62,6 +62,7 @@ final class GrpcNettyHook {
    */
   private static final class Gate extends InternalProtocolNegotiators.ProtocolNegotiationHandler {
     private final PeerAuthentication auth;
+    private final RefusalLinger linger = new RefusalLinger();
     private boolean negotiationStarted;
     private PeerAuthenticationEvent allowed;
 
@@ -73,6 +74,7 @@ final class GrpcNettyHook {
     @Override
     protected void handlerAdded0(ChannelHandlerContext ctx) throws Exception {
       ctx.pipeline().addBefore(ctx.name(), null, auth.newHandler());
+      ctx.pipeline().addFirst(linger);
       super.handlerAdded0(ctx);
     }
 
@@ -84,11 +86,15 @@ final class GrpcNettyHook {
 
     @Override
     protected void userEventTriggered0(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof PeerAuthenticationEvent e && e.isSuccess()) {
-        allowed = e;
-        handOver(ctx);
+      if (evt instanceof PeerAuthenticationEvent e) {
+        if (e.isSuccess()) {
+          allowed = e;
+          ctx.pipeline().remove(linger);
+          handOver(ctx);
+        } else {
+          linger.arm(); // the authentication handler closes the channel next: let the client read why
+        }
       }
-      // a denial needs nothing here: the authentication handler closes the channel
       super.userEventTriggered0(ctx, evt);
     }
 

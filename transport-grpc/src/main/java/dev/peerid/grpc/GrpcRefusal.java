@@ -29,7 +29,10 @@ final class GrpcRefusal implements DenialResponder {
     ByteBuf out = alloc.buffer(9 + 9 + 8 + debugLength);
     frameHeader(out, 0, SETTINGS);
     frameHeader(out, 8 + debugLength, GOAWAY);
-    out.writeInt(0); // last stream id: no stream was processed
+    // "streams up to the largest id may have been processed": a client then fails its call with the
+    // status of the error code (grpc-java: PERMISSION_DENIED) instead of retrying it transparently
+    // on a new connection, as it does for a stream a GOAWAY says was never processed
+    out.writeInt(Integer.MAX_VALUE);
     out.writeInt(INADEQUATE_SECURITY);
     out.writeBytes(debug, 0, debugLength);
     return out;
