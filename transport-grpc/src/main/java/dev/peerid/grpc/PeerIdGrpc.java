@@ -19,7 +19,10 @@ import java.util.Objects;
  * <p>Works with grpc-netty (not grpc-netty-shaded, whose Netty is a private copy) on the channels
  * {@code PeerAuthenticationHandler} supports: epoll or kqueue domain sockets, NIO over
  * junixsocket's {@code AFUNIXSelectorProvider}, and Netty's JDK-based
- * {@code NioServerDomainSocketChannel}. A denied connection is closed after a GOAWAY whose debug
+ * {@code NioServerDomainSocketChannel}. For junixsocket, bind its server channel before gRPC
+ * registers it (its selector reports an unbound socket as hung up) and skip Netty's own bind:
+ * {@code .channelFactory(() -> new NioServerSocketChannel(bound) { protected void doBind(SocketAddress a) {} })}.
+ * A denied connection is closed after a GOAWAY whose debug
  * data gives the reasons (a grpc-java client shows them in its status); the server logs them too.
  * In calls, {@link PeerIds#current()} gives the verified identity.
  */
