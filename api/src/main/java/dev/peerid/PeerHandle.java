@@ -22,8 +22,10 @@ public interface PeerHandle {
    * A process by pidfd (Linux 5.3+), for services that learn their client from a bus or a service
    * manager rather than from their own socket (D-Bus {@code GetConnectionCredentials} gives one as
    * {@code ProcessFD}; varlink and systemd pass them too). The pidfd pins the process, so its
-   * identity is not racy. The caller keeps ownership of the fd: peerid works on a duplicate of it
-   * and never closes {@code fd}; it may be closed as soon as the call that took the handle returns.
+   * identity is not racy; its user and groups are the process's current effective ones (there is
+   * no socket whose connect-time credentials the kernel kept). The caller keeps ownership of the
+   * fd: peerid works on a duplicate of it and never closes {@code fd}; it may be closed as soon as
+   * the call that took the handle returns.
    */
   static PeerHandle pidfd(int fd) {
     return new ProcessFd(fd);
