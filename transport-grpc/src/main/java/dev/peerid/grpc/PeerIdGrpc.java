@@ -31,14 +31,20 @@ public final class PeerIdGrpc {
 
   /** Credentials with the default options of {@link PeerAuthentication}, refusing with a GOAWAY. */
   public static ServerCredentials serverCredentials(PeerVerifier verifier) {
-    Objects.requireNonNull(verifier, "verifier");
-    return serverCredentials(PeerAuthentication.builder(verifier).responder(GrpcRefusal.INSTANCE).build());
+    return serverCredentials(authentication(verifier).build());
   }
 
   /**
-   * Credentials with these options (limits, timeout, re-validation). Give them
-   * {@code .responder(...)} of your own, or none: {@link #serverCredentials(PeerVerifier)} uses
-   * the GOAWAY refusal.
+   * Options to change (limits, timeout, re-validation) before {@link #serverCredentials(PeerAuthentication)}:
+   * {@link PeerAuthentication}'s defaults, with the GOAWAY refusal as the responder.
+   */
+  public static PeerAuthentication.Builder authentication(PeerVerifier verifier) {
+    return PeerAuthentication.builder(Objects.requireNonNull(verifier, "verifier")).responder(GrpcRefusal.INSTANCE);
+  }
+
+  /**
+   * Credentials with these options. Made with {@link PeerAuthentication#builder} instead of
+   * {@link #authentication}, they write nothing to a denied client unless given a responder.
    */
   public static ServerCredentials serverCredentials(PeerAuthentication auth) {
     return GrpcNettyHook.credentials(Objects.requireNonNull(auth, "auth"));

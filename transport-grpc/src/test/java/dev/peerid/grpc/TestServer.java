@@ -25,6 +25,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,18 +68,18 @@ final class TestServer implements AutoCloseable {
     NettyServerBuilder b;
     if (transport == Transport.EPOLL) {
       group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-      b = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()), PeerIdGrpc.serverCredentials(verifier))
+      b = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()), credentials(verifier))
           .channelType(EpollServerDomainSocketChannel.class);
     } else if (transport == Transport.NIO_JDK) {
       group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-      b = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(socket), PeerIdGrpc.serverCredentials(verifier))
+      b = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(socket), credentials(verifier))
           .channelType(NioServerDomainSocketChannel.class);
     } else {
       group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory(AFUNIXSelectorProvider.provider()));
       // bound before it is registered: junixsocket's selector reports an unbound socket as hung up
       AFUNIXServerSocketChannel bound = AFUNIXServerSocketChannel.open();
       bound.bind(AFUNIXSocketAddress.of(socket), 4096);
-      b = NettyServerBuilder.forAddress(AFUNIXSocketAddress.of(socket), PeerIdGrpc.serverCredentials(verifier))
+      b = NettyServerBuilder.forAddress(AFUNIXSocketAddress.of(socket), credentials(verifier))
           .channelFactory(() -> new NioServerSocketChannel(bound) {
             @Override
             protected void doBind(SocketAddress localAddress) {
@@ -89,6 +90,11 @@ final class TestServer implements AutoCloseable {
     server = b.bossEventLoopGroup(group).workerEventLoopGroup(group)
         .addService(ServerInterceptors.intercept(service(), PeerIds.interceptor(Map.of(ADMIN, adminPolicy))))
         .build().start();
+  }
+
+  /** A longer verification timeout than the default: the test machine may be loaded. */
+  private static io.grpc.ServerCredentials credentials(PeerVerifier verifier) {
+    return PeerIdGrpc.serverCredentials(PeerIdGrpc.authentication(verifier).timeout(Duration.ofSeconds(30)).build());
   }
 
   private ServerServiceDefinition service() {

@@ -42,6 +42,7 @@ class NioDomainSocketChannelTest {
 
   private SignedClients clients;
   private PeerVerifier verifier;
+  private PeerAuthentication auth;
   private EventLoopGroup group;
   private Channel server;
   private final BlockingQueue<PeerAuthenticationEvent> events = new LinkedBlockingQueue<>();
@@ -53,13 +54,15 @@ class NioDomainSocketChannelTest {
     Tools.requireBackendAndPolicy();
     clients = SignedClients.make(dir);
     verifier = PeerVerifier.builder().trustStore(clients.trustStore()).policy(Policy.parse("signed by \"vendor\"")).build();
+    // a longer timeout than the default 5 s: the test machine may be loaded
+    auth = PeerAuthentication.builder(verifier).timeout(java.time.Duration.ofSeconds(30)).build();
     socket = dir.resolve("jdk.sock");
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     server = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addFirst(new PeerAuthenticationHandler(verifier));
+            ch.pipeline().addFirst(new PeerAuthenticationHandler(auth));
             ch.pipeline().addLast(new WhoAmI());
           }
         })

@@ -38,6 +38,7 @@ class ReactorNettyTest {
 
   private SignedClients clients;
   private PeerVerifier verifier;
+  private PeerAuthentication auth;
   private DisposableServer server;
   private final AtomicInteger routed = new AtomicInteger();
   private final BlockingQueue<PeerAuthenticationEvent> events = new LinkedBlockingQueue<>();
@@ -48,11 +49,13 @@ class ReactorNettyTest {
     Tools.requireBackendAndPolicy();
     clients = SignedClients.make(dir);
     verifier = PeerVerifier.builder().trustStore(clients.trustStore()).policy(Policy.parse("signed by \"vendor\"")).build();
+    // a longer timeout than the default 5 s: the test machine may be loaded
+    auth = PeerAuthentication.builder(verifier).timeout(java.time.Duration.ofSeconds(30)).build();
     Path socket = dir.resolve("reactor.sock");
     server = HttpServer.create()
         .bindAddress(() -> new DomainSocketAddress(socket.toFile()))
         .doOnChannelInit((observer, ch, address) -> {
-          ch.pipeline().addFirst("peerid", new PeerAuthenticationHandler(verifier));
+          ch.pipeline().addFirst("peerid", new PeerAuthenticationHandler(auth));
           ch.pipeline().addAfter("peerid", "peerid-events", new Events());
         })
         .route(routes -> routes.get("/whoami", (req, res) -> {

@@ -23,6 +23,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -46,7 +47,7 @@ final class GrpcSample implements AutoCloseable {
     // umask's permissions
     Path temp = this.socket.resolveSibling("." + this.socket.getFileName() + "." + ProcessHandle.current().pid());
     try {
-      server = NettyServerBuilder.forAddress(new DomainSocketAddress(temp.toFile()), PeerIdGrpc.serverCredentials(verifier))
+      server = NettyServerBuilder.forAddress(new DomainSocketAddress(temp.toFile()), credentials(verifier))
           .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(group).workerEventLoopGroup(group)
           .addService(ServerInterceptors.intercept(service(), PeerIds.interceptor()))
           .build().start();
@@ -58,6 +59,11 @@ final class GrpcSample implements AutoCloseable {
       Files.deleteIfExists(temp);
       throw e;
     }
+  }
+
+  /** Like the broker: a first verification of a large client may take a while on a busy machine. */
+  private static io.grpc.ServerCredentials credentials(PeerVerifier verifier) {
+    return PeerIdGrpc.serverCredentials(PeerIdGrpc.authentication(verifier).timeout(Duration.ofSeconds(10)).build());
   }
 
   private ServerServiceDefinition service() {
