@@ -20,6 +20,7 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final int SO_PEERGROUPS = 59;
   private static final int SO_PEERPIDFD = 77;
   private static final int POLLIN = 0x1;
+  private static final int F_DUPFD_CLOEXEC = 1030;
   private static final long SYS_PIDFD_OPEN = 434; // same number on every architecture (unified table)
   private static final int MAX_GROUPS = 65536; // NGROUPS_MAX
   private static final int O_RDONLY = 0;
@@ -51,6 +52,9 @@ final class JnaLinuxLibc implements LinuxLibc {
     static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    // fcntl(2) is variadic; F_DUPFD_CLOEXEC takes one int
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
     // open(2) is variadic; without O_CREAT the mode is never read, so two arguments suffice
     static native int open(long path, int flags) throws LastErrorException;
@@ -294,6 +298,15 @@ final class JnaLinuxLibc implements LinuxLibc {
       return (int) C.syscall(SYS_PIDFD_OPEN, pid, 0);
     } catch (LastErrorException e) {
       throw errno("pidfd_open(" + pid + ")", e);
+    }
+  }
+
+  @Override
+  public int dupCloexec(int fd) throws ErrnoException {
+    try {
+      return C.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw errno("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", e);
     }
   }
 

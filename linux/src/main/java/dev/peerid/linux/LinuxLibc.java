@@ -37,6 +37,14 @@ interface LinuxLibc {
   /** {@code pidfd_open(pid, 0)} (Linux 5.3+). The caller owns the returned descriptor. */
   int pidfdOpen(long pid) throws ErrnoException;
 
+  /**
+   * {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor for the same open file, which the
+   * caller owns. The default answers ENOSYS, for test doubles that do not care.
+   */
+  default int dupCloexec(int fd) throws ErrnoException {
+    throw new ErrnoException("fcntl", ENOSYS, "not implemented");
+  }
+
   /** True once the process a pidfd names has exited (the pidfd polls readable). */
   boolean hasExited(int pidfd) throws ErrnoException;
 

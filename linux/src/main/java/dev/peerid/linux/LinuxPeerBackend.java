@@ -23,8 +23,9 @@ import java.util.ServiceLoader;
  * for its ids, {@code SO_PEERPIDFD} (Linux 6.5+) to pin it against pid reuse, with the process
  * start time as the fallback pin, and {@code /proc/<pid>/exe} for the executable it runs.
  *
- * <p>Accepts {@link PeerHandle.SocketFd}, {@link PeerHandle.ProcessId} (racy: for inspection) and
- * the junixsocket handles made by {@link LinuxPeers}. Loads on every OS and reports itself
+ * <p>Accepts {@link PeerHandle.SocketFd}, {@link PeerHandle.ProcessFd} (a pidfd, duplicated: the
+ * caller's stays theirs), {@link PeerHandle.ProcessId} (racy: for inspection) and the junixsocket
+ * handles made by {@link LinuxPeers}. Loads on every OS and reports itself
  * unsupported off Linux; the system property {@value #DISABLE_PROPERTY}{@code =true} disables it.
  */
 public final class LinuxPeerBackend implements PeerBackend {
@@ -232,7 +233,8 @@ public final class LinuxPeerBackend implements PeerBackend {
   @Override
   public boolean accepts(PeerHandle handle) {
     return handle instanceof PeerHandle.SocketFd || handle instanceof PeerHandle.ProcessId
-        || handle instanceof LinuxPeers.JunixsocketHandle || handle instanceof LinuxPeers.WriterHandle;
+        || handle instanceof PeerHandle.ProcessFd || handle instanceof LinuxPeers.JunixsocketHandle
+        || handle instanceof LinuxPeers.WriterHandle;
   }
 
   @Override
@@ -246,6 +248,9 @@ public final class LinuxPeerBackend implements PeerBackend {
     }
     if (handle instanceof PeerHandle.ProcessId p) {
       return attachPid(p.pid());
+    }
+    if (handle instanceof PeerHandle.ProcessFd p) {
+      return attachPidfd(p.fd());
     }
     if (handle instanceof LinuxPeers.WriterHandle w) {
       return attachWriter(w, false);
@@ -510,6 +515,13 @@ public final class LinuxPeerBackend implements PeerBackend {
       startTime = startTime(pid); // kernel before 5.3
     }
     return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, null, true, users, groups);
+  }
+
+  /** The same full read as a socket's peer, pinned by a duplicate of the caller's pidfd. */
+  private PeerProcess attachPidfd(int fd) throws PeerIdentificationException {
+    Pidfds.Pinned pinned = Pidfds.pin(libc, fd);
+    return LinuxPeerProcess.read(libc, proc, environment(), pinned.pid(), pinned.pidfd(), -1, null, false,
+        users, groups);
   }
 
   private long startTime(long pid) throws PeerIdentificationException {

@@ -35,6 +35,11 @@ class ForwardingLinuxLibc implements LinuxLibc {
   }
 
   @Override
+  public int dupCloexec(int fd) throws ErrnoException {
+    return real.dupCloexec(fd);
+  }
+
+  @Override
   public boolean hasExited(int pidfd) throws ErrnoException {
     return real.hasExited(pidfd);
   }

@@ -332,16 +332,25 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
    * refused). A failure shows again, with its reason, when the check is set up on allow.
    */
   private void labelWriters(Channel ch) {
+    Channel parent = ch.parent();
+    Boolean listener = parent == null ? null : parent.attr(WRITERS_LABELLED).get();
+    if (Boolean.TRUE.equals(listener)) {
+      return; // the listener labels them already: this socket inherited it when it was accepted
+    }
     try {
-      if (ch.parent() != null && ch.parent().attr(WRITERS_LABELLED).setIfAbsent(Boolean.TRUE) != null) {
-        return; // the listener labels them already: this socket inherited it when it was accepted
-      }
-      if (ch.parent() != null) {
-        auth.verifier().prepareListener(ChannelPeerHandles.of(ch.parent()));
-      }
       auth.verifier().prepareListener(ChannelPeerHandles.of(ch));
     } catch (PeerIdentificationException | RuntimeException e) {
       LOG.log(Level.DEBUG, () -> "peerid: cannot label the writers of " + ch + " yet: " + e);
+    }
+    if (parent != null && listener == null) {
+      try {
+        auth.verifier().prepareListener(ChannelPeerHandles.of(parent));
+        parent.attr(WRITERS_LABELLED).set(Boolean.TRUE);
+      } catch (PeerIdentificationException | RuntimeException e) {
+        // e.g. a JDK server channel, whose descriptor is out of reach: label each connection instead
+        parent.attr(WRITERS_LABELLED).set(Boolean.FALSE);
+        LOG.log(Level.DEBUG, () -> "peerid: cannot label the writers of " + parent + ": " + e);
+      }
     }
   }
 
