@@ -168,9 +168,9 @@ class AttackWriterTest {
         assertTrue(e.getMessage().contains("is not allowed"), e.getMessage());
       }
       LivePeers.Peer good = live.start(asAttacker(command(client, live.socketPath, "handoff", client, "--fd3")));
-      try (PeerSession session = old.open(LinuxPeers.of(good.socket))) {
-        BufferedReader in = new BufferedReader(new InputStreamReader(
-            LinuxPeers.senderCheckedInput(old, session, good.socket), StandardCharsets.UTF_8));
+      try (PeerSession session = old.open(LinuxPeers.of(good.socket));
+          BufferedReader in = new BufferedReader(new InputStreamReader(
+              LinuxPeers.senderCheckedInput(old, session, good.socket), StandardCharsets.UTF_8))) {
         assertEquals("vendor", in.readLine());
       }
       assertEquals(0, oldKernel.pidfdPeeks.get(), "no pidfd asked of a kernel without SO_PASSPIDFD");
@@ -179,7 +179,9 @@ class AttackWriterTest {
   }
 
   private String firstLine(PeerSession session, LivePeers.Peer peer) throws Exception {
-    return reader(session, peer).readLine();
+    try (BufferedReader in = reader(session, peer)) {
+      return in.readLine();
+    }
   }
 
   private BufferedReader reader(PeerSession session, LivePeers.Peer peer) throws Exception {
