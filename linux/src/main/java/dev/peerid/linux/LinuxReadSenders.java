@@ -27,6 +27,10 @@ final class LinuxReadSenders implements ReadSenders {
   /** Processes data is accepted from, at most: a client and a few helpers of its own. */
   static final int MAX_ADMITTED = 8;
   private static final byte[] EXE = {'e', 'x', 'e', 0};
+  private static final int ECONNRESET = 104;
+  /** What SCM_CREDENTIALS shows for ids the kernel never recorded (overflowuid, overflowgid). */
+  private static final long OVERFLOW_ID = 65534;
+  private static final LinuxLibc.QueueHead END = new LinuxLibc.QueueHead(0, 0, -1, -1, -1);
 
   private final LinuxLibc libc;
   private final ProcFs proc;
@@ -39,6 +43,7 @@ final class LinuxReadSenders implements ReadSenders {
   private int count;
   private boolean closed;
   private boolean pidfdsPassed;
+  private boolean unlabelledFirstBytes = true;
 
   /**
    * @param pidfds whether to ask for {@code SO_PASSPIDFD} when another writer shows up, to pin it by a pidfd
@@ -63,6 +68,12 @@ final class LinuxReadSenders implements ReadSenders {
       return ReadSender.END_OF_STREAM;
     }
     long pid = h.pid();
+    if (pid <= 0 && unlabelledFirstBytes && h.uid() == OVERFLOW_ID && h.gid() == OVERFLOW_ID) {
+      // written between the accept and SO_PASSCRED on this socket (a listener not prepared): no
+      // writer was recorded; taken as the connecting process's, and only before any labelled data
+      return answers[0];
+    }
+    unlabelledFirstBytes = false;
     if (pid <= 0) {
       throw new PeerIdentificationException("the data next in the connection names no writer this process can see"
           + " (pid 0): it was written from a PID namespace this process cannot see, or before SO_PASSCRED was set"
@@ -150,6 +161,9 @@ final class LinuxReadSenders implements ReadSenders {
     try {
       return libc.peekSender(fd, withPidfd);
     } catch (LinuxLibc.ErrnoException e) {
+      if (e.errno() == ECONNRESET) {
+        return END; // the peer reset the connection: the read that follows reports it, with no data
+      }
       throw new PeerIdentificationException("cannot look at the head of the connection's queue (fd " + fd + "): "
           + e.getMessage(), e);
     }

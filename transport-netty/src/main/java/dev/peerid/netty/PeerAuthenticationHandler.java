@@ -356,7 +356,7 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
 
   /**
    * The per-read writer check of an allowed channel; null when turned off or where the backend
-   * cannot tell writers apart (macOS, Windows). Data read before the verdict has no known writer.
+   * cannot tell writers apart (macOS, Windows).
    */
   private SenderCheckHandler senderCheck(ChannelHandlerContext ctx, PeerSession s) throws PeerVerificationException {
     if (!auth.checksSenders()) {
@@ -368,11 +368,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     } catch (UnsupportedOperationException e) {
       return null;
     }
-    if (held != null && !held.isEmpty()) {
-      check.close();
-      throw new PeerIdentificationException("data was read before the verdict (the peer half-closed its end),"
-          + " and which process wrote it cannot be told");
-    }
+    // bytes the transport read before the verdict (epoll for a half-closed peer, Reactor Netty's
+    // reads) are replayed unchecked: their writer was never looked at (see docs/netty.md)
     return new SenderCheckHandler(auth, check);
   }
 
