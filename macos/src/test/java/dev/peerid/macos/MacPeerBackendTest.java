@@ -755,7 +755,7 @@ class MacPeerBackendTest {
    */
   @Test
   void aLivePeerIsJudgedByTheSliceItRuns() throws Exception {
-    java.nio.file.Path sentry = RealFiles.npm(UniversalPerSliceTest.SENTRY_CLI, "package/bin/sentry-cli");
+    java.nio.file.Path sentry = dev.peerid.testing.RealFiles.npm(UniversalPerSliceTest.SENTRY_CLI, "package/bin/sentry-cli");
     CodeSignature file = new MachOVerifier().verify(dev.peerid.spi.ExecutableFile.of(sentry),
         VerificationContext.of(TrustStore.empty())).signature();
     CodeSignature arm = file.slice("arm64").orElseThrow();

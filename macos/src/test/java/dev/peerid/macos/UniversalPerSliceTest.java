@@ -10,6 +10,7 @@ import dev.peerid.Policy;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
 import dev.peerid.TrustStore;
+import dev.peerid.testing.RealFiles;
 import dev.peerid.Verdict;
 import dev.peerid.VerdictJson;
 import dev.peerid.spi.ExecutableFile;

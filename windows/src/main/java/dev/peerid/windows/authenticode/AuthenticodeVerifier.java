@@ -111,7 +111,7 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
     Set<String> algorithms = new LinkedHashSet<>();
     signatures.forEach(s -> algorithms.add(s.digestAlgorithm));
     ImageHasher.Result hashed = ImageHasher.hash(channel, image, algorithms, context.needSha256());
-    return result(decide(signatures, hashed, new SignerCheck(new ChainValidator(context.trust()))), hashed);
+    return result(decide(signatures, hashed, new SignerCheck(context.trust())), hashed);
   }
 
   private CodeSignature decide(List<ParsedSignature> signatures, ImageHasher.Result hashed, SignerCheck check) {
@@ -123,7 +123,7 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
         // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow.
         results.add(new SignerCheck.Result(s.label, SignatureStatus.INVALID, Optional.empty(),
             List.of(s.label + ": could not be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"),
-            Optional.empty(), null));
+            Optional.empty(), null, List.of()));
       }
     }
     SignatureStatus status;
@@ -155,6 +155,7 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
     if (status != SignatureStatus.VALID && reasons == 0) {
       b.reason("no signer chains to the trust store");
     }
+    results.forEach(r -> r.timestamps().forEach(b::timestamp));
     b.attribute("verifiedBy", "pure-java");
     b.attribute("signatures", Integer.toString(results.size()));
     b.attribute("digestAlgorithm", primarySig.digestAlgorithm);

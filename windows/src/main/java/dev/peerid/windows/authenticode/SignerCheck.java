@@ -2,6 +2,8 @@ package dev.peerid.windows.authenticode;
 
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
+import dev.peerid.Timestamp;
+import dev.peerid.TrustStore;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -20,14 +22,14 @@ final class SignerCheck {
 
   /** One signature's verdict; {@code signer} is empty when the signer certificate could not be read. */
   record Result(String label, SignatureStatus status, Optional<Signer> signer, List<String> reasons,
-      Optional<Instant> timestamp, String timestampKind) {}
+      Optional<Instant> timestamp, String timestampKind, List<Timestamp> timestamps) {}
 
   private final ChainValidator chains;
   private final TimestampVerifier timestamps;
 
-  SignerCheck(ChainValidator chains) {
-    this.chains = chains;
-    this.timestamps = new TimestampVerifier(chains);
+  SignerCheck(TrustStore trust) {
+    this.chains = new ChainValidator(trust);
+    this.timestamps = new TimestampVerifier(new ChainValidator(trust.timestampTrust()), chains);
   }
 
   Result check(ParsedSignature sig, byte[] imageDigest, Instant now) {
@@ -63,7 +65,7 @@ final class SignerCheck {
       return invalid(label, label + ": " + usage.get());
     }
     List<String> reasons = new ArrayList<>();
-    TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates());
+    TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates(), label);
     ts.notes().forEach(n -> reasons.add(label + ": " + n));
     Date at = ts.time().orElse(Date.from(now));
     ChainValidator.Outcome chain = chains.validate(leaf, Certificates.all(sig.cms.getCertificates()), at);
@@ -80,10 +82,11 @@ final class SignerCheck {
       reasons.add(label + ": " + chain.reason());
     }
     return new Result(label, status, Optional.of(signer.build()), reasons,
-        ts.time().map(Date::toInstant), ts.kind());
+        ts.time().map(Date::toInstant), ts.kind(), ts.timestamps());
   }
 
   private static Result invalid(String label, String reason) {
-    return new Result(label, SignatureStatus.INVALID, Optional.empty(), List.of(reason), Optional.empty(), null);
+    return new Result(label, SignatureStatus.INVALID, Optional.empty(), List.of(reason), Optional.empty(), null,
+        List.of());
   }
 }

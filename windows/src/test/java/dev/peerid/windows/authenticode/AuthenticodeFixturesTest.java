@@ -1,11 +1,13 @@
 package dev.peerid.windows.authenticode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.CodeSignature;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
+import dev.peerid.Timestamp;
 import dev.peerid.TrustStore;
 import dev.peerid.spi.ExecutableFile;
 import dev.peerid.spi.VerificationContext;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -196,21 +199,42 @@ class AuthenticodeFixturesTest {
 
     Path stamped = fx.sign("hello.exe", "expired-stamped.exe", "expired", "sha256", "-TSA-certs", "tsa.pem",
         "-TSA-key", "tsa.key", "-TSA-time", Long.toString(Fixtures.TSA_TIME));
-    CodeSignature ok = verify(stamped, trustCa);
+    TrustStore caAndTsa = TrustStore.builder().trust("test-ca", fx.path("ca.pem"))
+        .trustTimestampAuthority("test-tsa", fx.path("ca.pem")).build();
+    CodeSignature ok = verify(stamped, caAndTsa);
     assertEquals(SignatureStatus.VALID, ok.status(), ok::toString);
     assertEquals("2020-07-01T00:00:00Z", ok.attribute("timestamp").orElseThrow());
     assertEquals("rfc3161", ok.attribute("timestampKind").orElseThrow());
+    assertEquals(List.of(Timestamp.counted("signature 1", "rfc3161", java.time.Instant.parse("2020-07-01T00:00:00Z"),
+        "CN=peerid test TSA")), ok.timestamps());
     Tools.Run ossl = Tools.run(dir, "osslsigncode", "verify", "-CAfile", "ca.pem", "-TSA-CAfile", "ca.pem", "-in",
         stamped.toString());
     assertEquals(0, ossl.exitCode(), ossl::output);
 
-    // A TSA the trust store does not know does not extend validity.
-    TrustStore caButNotTsa = TrustStore.builder().trust("signer-ca-key", cert("ca.pem").getPublicKey()).build();
+    // The publisher entry does not vouch for the timestamp, although the same CA issued the TSA.
+    CodeSignature publisherOnly = verify(stamped, trustCa);
+    assertEquals(SignatureStatus.UNTRUSTED, publisherOnly.status(), publisherOnly::toString);
+    assertReason(publisherOnly, "RFC 3161 timestamp ignored: its authority 'CN=peerid test TSA' is not a trusted"
+        + " timestamp authority (--trust-tsa); it chains to the publisher entry 'test-ca', and publisher entries never"
+        + " vouch for timestamps");
+    Timestamp notCounted = publisherOnly.timestamps().get(0);
+    assertFalse(notCounted.counted());
+    assertEquals("2020-07-01T00:00:00Z", notCounted.time().orElseThrow().toString());
+    assertEquals("CN=peerid test TSA", notCounted.authority().orElseThrow());
+    // ... and the timestamp entry does not vouch for the publisher.
+    CodeSignature tsaOnly = verify(stamped, TrustStore.builder().trustTimestampAuthority("test-tsa", fx.path("ca.pem"))
+        .build());
+    assertEquals(SignatureStatus.UNTRUSTED, tsaOnly.status(), tsaOnly::toString);
+    assertTrue(tsaOnly.timestamps().get(0).counted(), "the timestamp counts, the signer is still not trusted");
+
+    // A TSA the trust store does not know does not extend validity; key entries work for both sets.
     CodeSignature ignored = verify(stamped, TrustStore.builder().trust("other", fx.path("other-ca.pem"))
         .trust("leaf-pin", cert("expired.pem")).build());
     assertEquals(SignatureStatus.UNTRUSTED, ignored.status(), ignored::toString);
     assertReason(ignored, "timestamp ignored");
-    assertEquals(SignatureStatus.VALID, verify(stamped, caButNotTsa).status());
+    assertEquals(SignatureStatus.VALID, verify(stamped, TrustStore.builder()
+        .trust("signer-ca-key", cert("ca.pem").getPublicKey())
+        .trustTimestampAuthority("tsa-ca-key", cert("ca.pem").getPublicKey()).build()).status());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.peerid.macos;
+package dev.peerid.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,33 +18,40 @@ import java.time.Duration;
 import java.util.HexFormat;
 import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.ArchiveInputStream;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real signed files that no one here made, from npm packages fetched by exact version. Each
+ * Real signed files that no one here made, from npm packages and Debian packages fetched by exact
+ * version. Each
  * package is checked against the SHA-256 pinned in the test and cached under
- * {@code target/real-files}, so a build fetches it once. Offline, outside CI, the test is skipped
- * with one line; under CI=true a failed fetch fails the test.
+ * the build's {@code target/real-files}, so a build fetches it once. Offline, outside CI, the test is skipped
+ * with one line; under CI=true a failed fetch fails the test. Shared by the platform modules'
+ * tests through this module's test jar; a module that uses it declares commons-compress and xz in
+ * its own test scope.
  */
-final class RealFiles {
-  private static final Path CACHE = Path.of("target", "real-files");
+public final class RealFiles {
+  /** The build's cache (set by the parent pom for every module), or this module's target directory. */
+  private static final Path CACHE = Path.of(System.getProperty("peerid.realFilesCache", "target/real-files"));
   private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
       .connectTimeout(Duration.ofSeconds(20)).build();
 
   private RealFiles() {}
 
   /** An npm package by exact version and the SHA-256 of its tarball. */
-  record Npm(String name, String version, String sha256) {
-    String url() {
+  public record Npm(String name, String version, String sha256) {
+    public String url() {
       String base = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
       return "https://registry.npmjs.org/" + name + "/-/" + base + "-" + version + ".tgz";
     }
   }
 
   /** The file at {@code member} (e.g. {@code package/bin/sentry-cli}) of the package. */
-  static Path npm(Npm pkg, String member) throws IOException, InterruptedException {
+  public static Path npm(Npm pkg, String member) throws IOException, InterruptedException {
     Path tarball = download(pkg.url(), pkg.sha256());
     Path out = CACHE.resolve(pkg.sha256()).resolve(member);
     if (Files.isRegularFile(out)) {
@@ -54,6 +61,32 @@ final class RealFiles {
         new BufferedInputStream(Files.newInputStream(tarball))))) {
       return extract(in, member, out, pkg.url());
     }
+  }
+
+  /** A Debian package by its pool path under deb.debian.org (exact version) and its SHA-256. */
+  public record Deb(String pool, String sha256) {
+    public String url() {
+      return "https://deb.debian.org/debian/pool/main/" + pool;
+    }
+  }
+
+  /** The file at {@code member} (e.g. {@code ./usr/lib/shim/shimx64.efi.signed}) of the package's data.tar.xz. */
+  public static Path deb(Deb pkg, String member) throws IOException, InterruptedException {
+    Path deb = download(pkg.url(), pkg.sha256());
+    Path out = CACHE.resolve(pkg.sha256()).resolve(member);
+    if (Files.isRegularFile(out)) {
+      return out;
+    }
+    try (ArArchiveInputStream ar = new ArArchiveInputStream(new BufferedInputStream(Files.newInputStream(deb)))) {
+      ArArchiveEntry e;
+      while ((e = ar.getNextEntry()) != null) {
+        if (e.getName().equals("data.tar.xz")) {
+          TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(ar));
+          return extract(tar, member, out, pkg.url());
+        }
+      }
+    }
+    throw new IOException(pkg.url() + " has no data.tar.xz");
   }
 
   private static Path extract(ArchiveInputStream<?> archive, String member, Path out, String what) throws IOException {
@@ -71,7 +104,7 @@ final class RealFiles {
   }
 
   /** Downloads {@code url} once into the cache; the bytes must have the pinned SHA-256. */
-  static Path download(String url, String sha256) throws IOException, InterruptedException {
+  public static Path download(String url, String sha256) throws IOException, InterruptedException {
     Path target = CACHE.resolve(sha256 + ".download");
     if (Files.isRegularFile(target) && sha256(target).equals(sha256)) {
       return target;
@@ -100,7 +133,7 @@ final class RealFiles {
     return target;
   }
 
-  static String sha256(Path file) throws IOException {
+  public static String sha256(Path file) throws IOException {
     try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
