@@ -27,12 +27,11 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Real signed files that no one here made, from npm packages and Debian packages fetched by exact
- * version. Each
- * package is checked against the SHA-256 pinned in the test and cached under
- * the build's {@code target/real-files}, so a build fetches it once. Offline, outside CI, the test is skipped
- * with one line; under CI=true a failed fetch fails the test. Shared by the platform modules'
- * tests through this module's test jar; a module that uses it declares commons-compress and xz in
- * its own test scope.
+ * version. Each package is checked against the SHA-256 pinned in the test and cached under the
+ * build's {@code target/real-files}, so a build fetches it once. Offline, outside CI, the test is
+ * skipped with one line; under CI=true a failed fetch fails the test. Shared by the platform
+ * modules' tests through this module's test jar; a module that uses it declares commons-compress
+ * and xz in its own test scope.
  */
 public final class RealFiles {
   /** The build's cache (set by the parent pom for every module), or this module's target directory. */
