@@ -22,7 +22,7 @@ final class SignerCheck {
 
   /** One signature's verdict; {@code signer} is empty when the signer certificate could not be read. */
   record Result(String label, SignatureStatus status, Optional<Signer> signer, List<String> reasons,
-      Optional<Instant> timestamp, String timestampKind, List<Timestamp> timestamps) {}
+      Optional<Instant> timestamp, String timestampKind, List<Timestamp> timestamps, boolean sectionwise) {}
 
   private final ChainValidator chains;
   private final TimestampVerifier timestamps;
@@ -32,11 +32,33 @@ final class SignerCheck {
     this.timestamps = new TimestampVerifier(new ChainValidator(trust.timestampTrust()), chains);
   }
 
-  Result check(ParsedSignature sig, byte[] imageDigest, Instant now) {
+  /**
+   * @param imageDigest the whole-file image hash
+   * @param sectionwise the section-wise image hash, when the whole-file one does not match and the
+   *                    layout has one ({@link SectionwiseHash})
+   */
+  Result check(ParsedSignature sig, byte[] imageDigest, Optional<SectionwiseHash.Result> sectionwise, Instant now) {
     String label = sig.label;
+    List<String> notes = new ArrayList<>();
+    sig.dataTypeNote.ifPresent(notes::add);
+    boolean bySections = false;
     if (!MessageDigest.isEqual(imageDigest, sig.signedImageDigest)) {
-      return invalid(label, label + ": image " + sig.digestAlgorithm + " digest does not match the signed digest"
-          + " (the file was modified after signing)");
+      Optional<SectionwiseHash.Result> matching = sectionwise
+          .filter(h -> MessageDigest.isEqual(h.digest(), sig.signedImageDigest));
+      if (matching.isEmpty()) {
+        return invalid(label, label + ": image " + sig.digestAlgorithm + " digest does not match the signed digest"
+            + " (the file was modified after signing" + (sectionwise.isPresent()
+                ? "; neither the whole-file nor the section-wise PE/COFF hash matches)" : ")"));
+      }
+      if (!matching.get().gapsAreZero()) {
+        return invalid(label, label + ": the signed digest matches only the section-wise PE/COFF hash, which leaves"
+            + " out " + matching.get().describeGaps() + " that are not all zero: refused, since the signature does"
+            + " not cover them");
+      }
+      bySections = true;
+      notes.add(label + ": the signed digest matches the section-wise PE/COFF hash (as UEFI firmware, shim and"
+          + " sbverify compute it), not the whole-file hash; the " + matching.get().describeGaps()
+          + " it leaves out, which the loader does not map, are all zero");
     }
     Collection<X509CertificateHolder> matches = sig.signerCertificates();
     if (matches.isEmpty()) {
@@ -64,7 +86,7 @@ final class SignerCheck {
     if (usage.isPresent()) {
       return invalid(label, label + ": " + usage.get());
     }
-    List<String> reasons = new ArrayList<>();
+    List<String> reasons = new ArrayList<>(notes);
     TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates(), label);
     ts.notes().forEach(n -> reasons.add(label + ": " + n));
     Date at = ts.time().orElse(Date.from(now));
@@ -82,11 +104,11 @@ final class SignerCheck {
       reasons.add(label + ": " + chain.reason());
     }
     return new Result(label, status, Optional.of(signer.build()), reasons,
-        ts.time().map(Date::toInstant), ts.kind(), ts.timestamps());
+        ts.time().map(Date::toInstant), ts.kind(), ts.timestamps(), bySections);
   }
 
   private static Result invalid(String label, String reason) {
     return new Result(label, SignatureStatus.INVALID, Optional.empty(), List.of(reason), Optional.empty(), null,
-        List.of());
+        List.of(), false);
   }
 }

@@ -39,6 +39,10 @@ class RealPeCorpusTest {
   static final Instant NOW = Instant.parse("2026-12-01T00:00:00Z");
   static final String DEB_SIGNER_SHIM = "CN=Debian Secure Boot Signer 2022 - shim";
   static final String DEB_SIGNER_GRUB = "CN=Debian Secure Boot Signer 2022 - grub2";
+  static final String DEB_SIGNER_FWUPD = "CN=Debian Secure Boot Signer 2022 - fwupd";
+  static final String DATA_TYPE_NOTE = "signature 1: its SpcIndirectDataContent names data type 1.3.6.1.4.1.311.2.1.21"
+      + " (SPC_INDIVIDUAL_SP_KEY_PURPOSE) where the specification requires SpcPeImageData; accepted because the value"
+      + " is an SpcPeImageData, as UEFI firmware and shim accept it";
 
   /** Where a file comes from: a package member fetched by pinned version, or a test-classpath resource. */
   interface Source {
@@ -55,9 +59,15 @@ class RealPeCorpusTest {
    * @param signatures signatures, nested ones included
    * @param timestamps the kinds of every timestamp, in order, all of which count with the file's anchors
    * @param signer     the subject of the signer that vouches (or a reason fragment when invalid)
+   * @param note       a note every valid verdict must carry, or ""
    */
   record PeCase(String name, Source source, String shape, SignatureStatus status, String digest, int entries,
-      int signatures, String timestamps, String signer) {
+      int signatures, String timestamps, String signer, String note) {
+    PeCase(String name, Source source, String shape, SignatureStatus status, String digest, int entries,
+        int signatures, String timestamps, String signer) {
+      this(name, source, shape, status, digest, entries, signatures, timestamps, signer, "");
+    }
+
     @Override
     public String toString() {
       return name;
@@ -90,7 +100,6 @@ class RealPeCorpusTest {
     String ms2009 = "CN=Microsoft Corporation,OU=MOPR,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US";
     String compat = "CN=Microsoft Windows Software Compatibility Publisher,O=Microsoft Corporation,L=Redmond,"
         + "ST=Washington,C=US";
-    String notPeData = "signed data type is not SpcPeImageData";
     return Stream.of(
         new PeCase("grubx64.efi", deb(CorpusFiles.GRUB_AMD64, "./usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"),
             "PE32+ x64 efi", SignatureStatus.VALID, "SHA-256", 1, 1, "", DEB_SIGNER_GRUB),
@@ -118,14 +127,17 @@ class RealPeCorpusTest {
         new PeCase("fbaa64.efi", deb(CorpusFiles.SHIM_HELPERS_ARM64, "./usr/lib/shim/fbaa64.efi.signed"),
             "PE32+ arm64 efi", SignatureStatus.VALID, "SHA-256", 1, 1, "", DEB_SIGNER_SHIM),
         // Debian signed fwupd-efi 1.4 with SpcIndirectDataContent naming 1.3.6.1.4.1.311.2.1.21
-        // (SPC_INDIVIDUAL_SP_KEY_PURPOSE) as the data type instead of SpcPeImageData: refused, as
-        // every other non-PE data type is, although the image digest it carries is right
+        // (SPC_INDIVIDUAL_SP_KEY_PURPOSE) as the data type instead of SpcPeImageData; the arm64 image
+        // has 4096 zero bytes between .text and .data that only the section-wise hash leaves out
         new PeCase("fwupdx64.efi", deb(CorpusFiles.FWUPD_AMD64, "./usr/libexec/fwupd/efi/fwupdx64.efi.signed"),
-            "PE32+ x64 efi", SignatureStatus.INVALID, "-", 1, 0, "", notPeData),
+            "PE32+ x64 efi", SignatureStatus.VALID, "SHA-256", 1, 1, "", DEB_SIGNER_FWUPD, DATA_TYPE_NOTE),
         new PeCase("fwupdia32.efi", deb(CorpusFiles.FWUPD_I386, "./usr/libexec/fwupd/efi/fwupdia32.efi.signed"),
-            "PE32 x86 efi", SignatureStatus.INVALID, "-", 1, 0, "", notPeData),
+            "PE32 x86 efi", SignatureStatus.VALID, "SHA-256", 1, 1, "", DEB_SIGNER_FWUPD, DATA_TYPE_NOTE),
         new PeCase("fwupdaa64.efi", deb(CorpusFiles.FWUPD_ARM64, "./usr/libexec/fwupd/efi/fwupdaa64.efi.signed"),
-            "PE32+ arm64 efi", SignatureStatus.INVALID, "-", 1, 0, "", notPeData),
+            "PE32+ arm64 efi", SignatureStatus.VALID, "SHA-256", 1, 1, "", DEB_SIGNER_FWUPD,
+            "signature 1: the signed digest matches the section-wise PE/COFF hash (as UEFI firmware, shim and sbverify"
+                + " compute it), not the whole-file hash; the 4096 bytes at 36864..40960 it leaves out, which the"
+                + " loader does not map, are all zero"),
         new PeCase("conpty.dll x64", npm(CorpusFiles.NODE_PTY, "package/prebuilds/win32-x64/conpty/conpty.dll"),
             "PE32+ x64 dll", SignatureStatus.VALID, "SHA-256", 1, 1, "rfc3161", ms),
         new PeCase("conpty.dll arm64", npm(CorpusFiles.NODE_PTY, "package/prebuilds/win32-arm64/conpty/conpty.dll"),
@@ -207,6 +219,9 @@ class RealPeCorpusTest {
         assertEquals(Integer.toString(c.signatures()), sig.attribute("signatures").orElseThrow());
         assertEquals(c.timestamps(), sig.timestamps().stream().map(Timestamp::kind).collect(Collectors.joining(",")));
         assertTrue(sig.timestamps().stream().allMatch(Timestamp::counted), sig.timestamps()::toString);
+        if (!c.note().isEmpty()) {
+          assertTrue(sig.reasons().contains(c.note()), sig.reasons()::toString);
+        }
         X509Certificate leaf = sig.signer().orElseThrow().certificate().orElseThrow();
         if (leaf.getNotAfter().toInstant().isBefore(NOW)) {
           CodeSignature withoutTsa = verify(file, store(anchors, false));
