@@ -52,7 +52,7 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
       return false;
     }
     long peOffset = PeImage.u32(head, 0x3C);
-    if (peOffset < 0x40 || peOffset > (1L << 24)) {
+    if (peOffset < PeImage.MIN_HEADER_OFFSET || peOffset > (1L << 24)) {
       return false;
     }
     if (peOffset + 4 <= head.length) {

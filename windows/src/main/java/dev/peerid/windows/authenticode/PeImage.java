@@ -21,6 +21,11 @@ public final class PeImage {
   private static final int CERTIFICATE_TABLE_INDEX = 4;
   /** e_lfanew beyond this is not a real image (Windows' own loader refuses far smaller values). */
   private static final long MAX_HEADER_OFFSET = 1L << 24;
+  /**
+   * The loader finds the PE header wherever e_lfanew points, even inside the 64-byte DOS header
+   * (packers and tiny images write 4 or 16); only "MZ" itself must stay clear of it.
+   */
+  static final long MIN_HEADER_OFFSET = 4;
   /** Offset of SizeOfHeaders in the optional header (PE32 and PE32+ alike). */
   private static final int SIZE_OF_HEADERS = 60;
 
@@ -77,7 +82,7 @@ public final class PeImage {
       throw new PeFormatException("no MZ signature");
     }
     long peOffset = u32(dos, 0x3C);
-    if (peOffset < 0x40 || peOffset > MAX_HEADER_OFFSET) {
+    if (peOffset < MIN_HEADER_OFFSET || peOffset > MAX_HEADER_OFFSET) {
       throw new PeFormatException("PE header offset e_lfanew " + peOffset + " is out of range");
     }
     if (peOffset + 24 > size) {

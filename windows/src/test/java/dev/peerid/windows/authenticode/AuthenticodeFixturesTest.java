@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.CodeSignature;
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.SignatureFormat;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
 import dev.peerid.Timestamp;
 import dev.peerid.TrustStore;
+import dev.peerid.Verdict;
 import dev.peerid.spi.ExecutableFile;
 import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
@@ -359,5 +363,45 @@ class AuthenticodeFixturesTest {
       CodeSignature sig = verify(f, trustCa);
       assertEquals(SignatureStatus.INVALID, sig.status(), () -> len + ": " + sig);
     }
+  }
+
+  /**
+   * hello.exe with its PE header moved into the DOS header (e_lfanew = 16, as packers write): the
+   * field at 0x3C then lies in the optional header (PE32+ BaseOfCode), which must read 16 too.
+   */
+  static byte[] withHeaderAt16(byte[] b) {
+    int pe = PeBytes.u32(b, 0x3C);
+    int optionalSize = (b[pe + 20] & 0xFF) | (b[pe + 21] & 0xFF) << 8;
+    int sections = (b[pe + 6] & 0xFF) | (b[pe + 7] & 0xFF) << 8;
+    int length = 24 + optionalSize + 40 * sections;
+    byte[] out = b.clone();
+    System.arraycopy(b, pe, out, 16, length);
+    java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x3C, 16);
+    return out;
+  }
+
+  @Test
+  void aPeHeaderInsideTheDosHeaderIsRecognisedAsTheLoaderDoes() throws Exception {
+    byte[] moved = withHeaderAt16(Files.readAllBytes(fx.path("hello.exe")));
+    assertEquals(16, PeBytes.u32(moved, 0x3C));
+    Path unsigned = Files.write(dir.resolve("lfanew16.exe"), moved);
+    assertTrue(new AuthenticodeVerifier().recognizes(java.util.Arrays.copyOf(moved, 4096)));
+    CodeSignature plain = verify(unsigned, trustCa);
+    assertEquals(SignatureStatus.UNSIGNED, plain.status(), plain::toString);
+    assertEquals(SignatureFormat.AUTHENTICODE, plain.format());
+
+    // osslsigncode 2.5 refuses to sign it (it requires e_lfanew >= 64), so no signed copy is made here
+    Tools.Run ossl = Tools.run(dir, "osslsigncode", "sign", "-certs", "leaf.pem", "-key", "leaf.key", "-in",
+        "lfanew16.exe", "-out", "lfanew16-signed.exe");
+    assertTrue(ossl.exitCode() != 0, ossl::output);
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trustCa).policy(Policy.parse("signed"))
+        .verifiers(java.util.List.of(new AuthenticodeVerifier())).threads(1).build()) {
+      Verdict v = verifier.verifyFile(unsigned);
+      assertTrue(v.reasons().toString().contains("the PE image has no certificate table"), v.reasons()::toString);
+    }
+    // "MZ" and "PE" cannot overlap: below 4 is still not a PE image
+    byte[] tooLow = moved.clone();
+    java.nio.ByteBuffer.wrap(tooLow).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x3C, 2);
+    assertTrue(!new AuthenticodeVerifier().recognizes(java.util.Arrays.copyOf(tooLow, 4096)));
   }
 }
