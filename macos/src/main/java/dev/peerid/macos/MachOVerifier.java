@@ -86,7 +86,9 @@ public final class MachOVerifier implements ExecutableVerifier {
       return combine(results);
     } catch (RuntimeException e) {
       // a safety net: a parser bug must deny with a reason, not escape to the caller
-      return CodeSignature.invalid(SignatureFormat.MACHO, "code signature could not be checked: " + e);
+      System.getLogger(MachOVerifier.class.getName()).log(System.Logger.Level.DEBUG, "code signature check failed", e);
+      return CodeSignature.invalid(SignatureFormat.MACHO, "code signature could not be checked: an element of it is"
+          + " malformed");
     }
   }
 

@@ -116,8 +116,11 @@ final class Plists {
           depth--;
         }
       }
-    } catch (XMLStreamException | RuntimeException e) {
-      throw new MachOFormatException("plist is not well-formed XML: " + e.getMessage(), e);
+    } catch (XMLStreamException e) {
+      int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
+      throw new MachOFormatException("plist is not well-formed XML" + (line > 0 ? " (near line " + line + ")" : ""), e);
+    } catch (RuntimeException e) {
+      throw new MachOFormatException("plist is not well-formed XML", e);
     } finally {
       if (r != null) {
         try {

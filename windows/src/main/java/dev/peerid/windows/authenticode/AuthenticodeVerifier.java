@@ -130,9 +130,11 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
         results.add(check.check(s, hashed.imageDigests().get(s.digestAlgorithm),
             sectionwise.getOrDefault(s.digestAlgorithm, Optional.empty()), clock.instant()));
       } catch (RuntimeException e) {
-        // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow.
+        // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow;
+        // the exception's own text is for a debug log, not for the reason.
+        Diagnostics.debug(s.label + " could not be checked", e);
         results.add(new SignerCheck.Result(s.label, SignatureStatus.INVALID, Optional.empty(),
-            List.of(s.label + ": could not be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"),
+            List.of(s.label + ": could not be checked: an element of its SignedData is malformed"),
             Optional.empty(), null, List.of(), false));
       }
     }

@@ -23,17 +23,17 @@ final class Countersignatures {
   private Countersignatures() {}
 
   static void verify(SignerInformation counter, byte[] parentSignature, X509Certificate signerCert)
-      throws GeneralSecurityException, java.io.IOException {
+      throws GeneralSecurityException, java.io.IOException, TimestampVerifier.Refusal {
     String digestName = DigestAlgorithms.jdkName(counter.getDigestAlgorithmID().getAlgorithm())
-        .orElseThrow(() -> new GeneralSecurityException("unsupported countersignature digest "
+        .orElseThrow(() -> new TimestampVerifier.Refusal("it uses the unsupported digest algorithm "
             + counter.getDigestAlgorithmID().getAlgorithm()));
     Attribute md = counter.getSignedAttributes().get(CMSAttributes.messageDigest);
     if (md == null || md.getAttrValues().size() != 1) {
-      throw new GeneralSecurityException("it has no single messageDigest attribute");
+      throw new TimestampVerifier.Refusal("it has no single messageDigest attribute");
     }
     byte[] expected = ASN1OctetString.getInstance(md.getAttrValues().getObjectAt(0)).getOctets();
     if (!MessageDigest.isEqual(expected, MessageDigest.getInstance(digestName).digest(parentSignature))) {
-      throw new GeneralSecurityException("its messageDigest does not cover this signature");
+      throw new TimestampVerifier.Refusal("its messageDigest does not cover this signature");
     }
     SignerInfo info = counter.toASN1Structure();
     ASN1Set attributes = info.getAuthenticatedAttributes();
@@ -43,7 +43,7 @@ final class Countersignatures {
     sig.initVerify(signerCert.getPublicKey());
     sig.update(attributes.getEncoded(ASN1Encoding.DER));
     if (!sig.verify(counter.getSignature())) {
-      throw new GeneralSecurityException("its signature does not verify");
+      throw new TimestampVerifier.Refusal("its signature does not verify");
     }
   }
 }

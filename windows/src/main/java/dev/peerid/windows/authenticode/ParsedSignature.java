@@ -72,7 +72,9 @@ final class ParsedSignature {
     try {
       contentInfo = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
     } catch (Exception e) {
-      throw new MalformedSignatureException(label + ": not a DER ContentInfo (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": not a DER ContentInfo", e);
+      throw new MalformedSignatureException(label + ": the certificate-table entry is not a DER-encoded PKCS#7"
+          + " ContentInfo");
     }
     parseWithNested(contentInfo, label, out);
   }
@@ -177,7 +179,9 @@ final class ParsedSignature {
       }
       return new ParsedSignature(label, cms, signer, jdkName, digestInfo.getDigest(), dataTypeNote);
     } catch (CMSException | RuntimeException e) {
-      throw new MalformedSignatureException(label + ": malformed SignedData (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": malformed SignedData", e);
+      throw new MalformedSignatureException(label + ": the SignedData is malformed (an element of its structure is"
+          + " not what PKCS#7 and Authenticode allow there)");
     }
   }
 

@@ -69,7 +69,8 @@ final class SignerCheck {
     try {
       leaf = Certificates.toJdk(holder);
     } catch (CertificateException e) {
-      return invalid(label, label + ": the signer certificate does not parse (" + e.getMessage() + ")");
+      Diagnostics.debug(label + ": signer certificate", e);
+      return invalid(label, label + ": the signer certificate is not a valid X.509 certificate");
     }
     try {
       // By key, not by certificate: Bouncy Castle would also demand the certificate be valid at the
@@ -80,7 +81,9 @@ final class SignerCheck {
     } catch (CMSSignerDigestMismatchException e) {
       return invalid(label, label + ": the messageDigest attribute does not match SpcIndirectDataContent");
     } catch (Exception e) {
-      return invalid(label, label + ": the CMS signature does not verify (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": CMS signature", e);
+      return invalid(label, label + ": the CMS signature cannot be verified (its algorithm or value is malformed"
+          + " or unsupported)");
     }
     Optional<String> usage = ChainValidator.usageProblem(leaf, ChainValidator.CODE_SIGNING);
     if (usage.isPresent()) {

@@ -84,7 +84,7 @@ final class TimestampVerifier {
           countedKind = "rfc3161";
         }
       } catch (Exception e) {
-        String reason = "RFC 3161 timestamp ignored: " + message(e);
+        String reason = "RFC 3161 timestamp ignored: " + readable(e, "its token is malformed");
         notes.add(reason);
         timestamps.add(ignored(label, "rfc3161", seen, reason));
       }
@@ -104,13 +104,14 @@ final class TimestampVerifier {
             countedKind = "pkcs9";
           }
         } catch (Exception e) {
-          String reason = "PKCS#9 countersignature ignored: " + message(e);
+          String reason = "PKCS#9 countersignature ignored: " + readable(e, "it is malformed");
           notes.add(reason);
           timestamps.add(ignored(label, "pkcs9", seen, reason));
         }
       }
     } catch (RuntimeException e) {
-      String reason = "PKCS#9 countersignature ignored: malformed (" + message(e) + ")";
+      Diagnostics.debug("PKCS#9 countersignature", e);
+      String reason = "PKCS#9 countersignature ignored: the countersignature attribute is malformed";
       notes.add(reason);
       timestamps.add(Timestamp.ignored(label, "pkcs9", Optional.empty(), Optional.empty(), reason));
     }
@@ -130,11 +131,11 @@ final class TimestampVerifier {
     CMSSignedData cms = new CMSSignedData(ContentInfo.getInstance(value));
     if (!TST_INFO.getId().equals(cms.getSignedContentTypeOID()) || cms.getSignedContent() == null
         || !(cms.getSignedContent().getContent() instanceof byte[] content)) {
-      throw new IllegalStateException("not an RFC 3161 TSTInfo token");
+      throw new Refusal("not an RFC 3161 TSTInfo token");
     }
     Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
     if (signers.size() != 1) {
-      throw new IllegalStateException(signers.size() + " signers, expected 1");
+      throw new Refusal(signers.size() + " signers, expected 1");
     }
     SignerInformation tsaSigner = signers.iterator().next();
     @SuppressWarnings("unchecked")
@@ -145,21 +146,21 @@ final class TimestampVerifier {
       matches = outerMatches;
     }
     if (matches.isEmpty()) {
-      throw new IllegalStateException("the TSA certificate is not in the token");
+      throw new Refusal("the TSA certificate is not in the token");
     }
     X509Certificate tsa = Certificates.toJdk(matches.iterator().next());
     seen.authority = tsa.getSubjectX500Principal().getName();
     TSTInfo info = TSTInfo.getInstance(ASN1Primitive.fromByteArray(content));
     seen.time = info.getGenTime().getDate();
     if (!tsaSigner.verify(new JcaSimpleSignerInfoVerifierBuilder().build(tsa.getPublicKey()))) {
-      throw new IllegalStateException("its signature does not verify");
+      throw new Refusal("its signature does not verify");
     }
     ASN1ObjectIdentifier imprintAlg = info.getMessageImprint().getHashAlgorithm().getAlgorithm();
     String alg = DigestAlgorithms.jdkName(imprintAlg)
         .orElseThrow(() -> new IllegalStateException("unsupported message imprint algorithm " + imprintAlg));
     byte[] expected = MessageDigest.getInstance(alg).digest(signer.getSignature());
     if (!MessageDigest.isEqual(expected, info.getMessageImprint().getHashedMessage())) {
-      throw new IllegalStateException("its message imprint does not cover this signature");
+      throw new Refusal("its message imprint does not cover this signature");
     }
     List<X509Certificate> pool = Certificates.all(cms.getCertificates());
     pool.addAll(Certificates.all(outer));
@@ -171,17 +172,17 @@ final class TimestampVerifier {
     @SuppressWarnings("unchecked")
     Collection<X509CertificateHolder> matches = outer.getMatches(counter.getSID());
     if (matches.isEmpty()) {
-      throw new IllegalStateException("the countersigner's certificate is not in the signature");
+      throw new Refusal("the countersigner's certificate is not in the signature");
     }
     X509Certificate tsa = Certificates.toJdk(matches.iterator().next());
     seen.authority = tsa.getSubjectX500Principal().getName();
     AttributeTable signed = counter.getSignedAttributes();
     if (signed == null) {
-      throw new IllegalStateException("it has no signed attributes");
+      throw new Refusal("it has no signed attributes");
     }
     Attribute signingTime = signed.get(CMSAttributes.signingTime);
     if (signingTime == null || signingTime.getAttrValues().size() != 1) {
-      throw new IllegalStateException("it has no single signing-time attribute");
+      throw new Refusal("it has no single signing-time attribute");
     }
     seen.time = Time.getInstance(signingTime.getAttrValues().getObjectAt(0)).getDate();
     Countersignatures.verify(counter, parentSignature, tsa);
@@ -189,10 +190,10 @@ final class TimestampVerifier {
   }
 
   /** The time-stamping usage, then a chain to a timestamp anchor at the stated time. */
-  private void requireTrustedAuthority(X509Certificate tsa, List<X509Certificate> pool, Date time) {
+  private void requireTrustedAuthority(X509Certificate tsa, List<X509Certificate> pool, Date time) throws Refusal {
     Optional<String> usage = timeStampingUsageProblem(tsa);
     if (usage.isPresent()) {
-      throw new IllegalStateException(usage.get());
+      throw new Refusal(usage.get());
     }
     ChainValidator.Outcome chain = authorities.validate(tsa, pool, time);
     if (chain.trusted()) {
@@ -207,7 +208,7 @@ final class TimestampVerifier {
     } else if (!chain.revoked() && chain.reason() != null && !chain.reason().startsWith("the trust store has no")) {
       why += " (" + chain.reason() + ")";
     }
-    throw new IllegalStateException(why);
+    throw new Refusal(why);
   }
 
   /** Unlike a code signer's, a timestamp signer's certificate must name the time-stamping usage. */
@@ -232,6 +233,22 @@ final class TimestampVerifier {
       }
     }
     return out;
+  }
+
+  /** A refusal in words, from this verifier or {@link Countersignatures}: its message is the reason. */
+  static final class Refusal extends Exception {
+    Refusal(String message) {
+      super(message);
+    }
+  }
+
+  /** Our own refusals as they are; anything thrown by a parser becomes {@code otherwise}, logged for debugging. */
+  private static String readable(Exception e, String otherwise) {
+    if (e instanceof Refusal) {
+      return e.getMessage();
+    }
+    Diagnostics.debug("timestamp: " + otherwise, e);
+    return otherwise;
   }
 
   static String message(Throwable e) {
