@@ -39,6 +39,9 @@ public final class RealFiles {
   private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
       .connectTimeout(Duration.ofSeconds(20)).build();
 
+  /** Set by the first failed fetch outside CI, so that the next ones skip at once instead of waiting again. */
+  private static volatile String offline;
+
   private RealFiles() {}
 
   /** An npm package by exact version and the SHA-256 of its tarball. */
@@ -108,6 +111,9 @@ public final class RealFiles {
     if (Files.isRegularFile(target) && sha256(target).equals(sha256)) {
       return target;
     }
+    if (offline != null) {
+      Assumptions.abort(offline);
+    }
     Files.createDirectories(CACHE);
     Path part = Files.createTempFile(CACHE, "fetch", ".part");
     try {
@@ -121,7 +127,8 @@ public final class RealFiles {
       if ("true".equals(System.getenv("CI"))) {
         fail("cannot fetch " + url + " under CI=true: " + e);
       }
-      Assumptions.abort("offline: cannot fetch " + url + " (" + e + ")");
+      offline = "offline: cannot fetch " + url + " (" + e + ")";
+      Assumptions.abort(offline);
     }
     String actual = sha256(part);
     if (!actual.equals(sha256)) {
