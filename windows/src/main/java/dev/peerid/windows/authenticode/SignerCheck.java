@@ -92,6 +92,7 @@ final class SignerCheck {
     List<String> reasons = new ArrayList<>(notes);
     TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates(), label);
     ts.notes().forEach(n -> reasons.add(label + ": " + n));
+    ts.remarks().forEach(n -> reasons.add(label + ": " + n));
     Date at = ts.time().orElse(Date.from(now));
     ChainValidator.Outcome chain = chains.validate(leaf, Certificates.all(sig.cms.getCertificates()), at);
     Signer.Builder signer = Signer.builder().chain(chain.chain());

@@ -51,8 +51,12 @@ final class TimestampVerifier {
     this.publishers = publishers;
   }
 
-  /** The trusted time, if any; notes on timestamps that were present but not used; every timestamp seen. */
-  record Outcome(Optional<Date> time, String kind, List<String> notes, List<Timestamp> timestamps) {}
+  /**
+   * The trusted time, if any; notes on timestamps that were present but not used; every timestamp
+   * seen; remarks to keep even when a timestamp counted (a legacy form that was accepted).
+   */
+  record Outcome(Optional<Date> time, String kind, List<String> notes, List<Timestamp> timestamps,
+      List<String> remarks) {}
 
   /** What one timestamp told before it was accepted or refused. */
   private static final class Seen {
@@ -63,11 +67,12 @@ final class TimestampVerifier {
   Outcome verify(SignerInformation signer, Store<X509CertificateHolder> outerCertificates, String label) {
     List<String> notes = new ArrayList<>();
     List<Timestamp> timestamps = new ArrayList<>();
+    List<String> remarks = new ArrayList<>();
     Date counted = null;
     String countedKind = null;
     AttributeTable unsigned = signer.getUnsignedAttributes();
     if (unsigned == null) {
-      return new Outcome(Optional.empty(), null, notes, timestamps);
+      return new Outcome(Optional.empty(), null, notes, timestamps, List.of());
     }
     int seenCount = 0;
     for (ASN1Encodable value : values(unsigned, RFC3161)) {
@@ -97,7 +102,10 @@ final class TimestampVerifier {
         }
         Seen seen = new Seen();
         try {
-          verifyCountersignature(counter, signer.getSignature(), outerCertificates, seen);
+          if (verifyCountersignature(counter, signer.getSignature(), outerCertificates, seen)) {
+            remarks.add("PKCS#9 countersignature by '" + seen.authority + "' is RSA over a bare SHA-1 digest (no"
+                + " DigestInfo), a legacy form of old time-stamping services that Windows accepts; accepted");
+          }
           timestamps.add(Timestamp.counted(label, "pkcs9", seen.time.toInstant(), seen.authority));
           if (counted == null) {
             counted = seen.time;
@@ -116,7 +124,8 @@ final class TimestampVerifier {
       timestamps.add(Timestamp.ignored(label, "pkcs9", Optional.empty(), Optional.empty(), reason));
     }
     // a note on an ignored timestamp matters only when no other timestamp counted
-    return new Outcome(Optional.ofNullable(counted), countedKind, counted == null ? notes : List.of(), timestamps);
+    return new Outcome(Optional.ofNullable(counted), countedKind, counted == null ? notes : List.of(), timestamps,
+        remarks);
   }
 
   private static Timestamp ignored(String label, String kind, Seen seen, String reason) {
@@ -167,7 +176,8 @@ final class TimestampVerifier {
     requireTrustedAuthority(tsa, pool, seen.time);
   }
 
-  private void verifyCountersignature(SignerInformation counter, byte[] parentSignature,
+  /** True when the countersignature is the legacy bare-digest form ({@link Countersignatures#verify}). */
+  private boolean verifyCountersignature(SignerInformation counter, byte[] parentSignature,
       Store<X509CertificateHolder> outer, Seen seen) throws Exception {
     @SuppressWarnings("unchecked")
     Collection<X509CertificateHolder> matches = outer.getMatches(counter.getSID());
@@ -185,8 +195,9 @@ final class TimestampVerifier {
       throw new Refusal("it has no single signing-time attribute");
     }
     seen.time = Time.getInstance(signingTime.getAttrValues().getObjectAt(0)).getDate();
-    Countersignatures.verify(counter, parentSignature, tsa);
+    boolean legacy = Countersignatures.verify(counter, parentSignature, tsa);
     requireTrustedAuthority(tsa, Certificates.all(outer), seen.time);
+    return legacy;
   }
 
   /** The time-stamping usage, then a chain to a timestamp anchor at the stated time. */

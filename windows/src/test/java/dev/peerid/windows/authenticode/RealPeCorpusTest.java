@@ -82,7 +82,7 @@ class RealPeCorpusTest {
     return tmp -> RealFiles.npm(pkg, member);
   }
 
-  /** From the javafx-graphics 21.0.11 win jar on the test classpath. */
+  /** From a jar on the test classpath (javafx-graphics 21.0.11 win, the equinox launcher). */
   private static Source javafx(String resource) {
     return tmp -> {
       try (InputStream in = RealPeCorpusTest.class.getResourceAsStream("/" + resource)) {
@@ -168,6 +168,14 @@ class RealPeCorpusTest {
         new PeCase("ucrtbase.dll", javafx("ucrtbase.dll"),
             "PE32+ x64 dll", SignatureStatus.VALID, "SHA-1", 1, 2, "pkcs9,rfc3161",
             "CN=Microsoft Corporation,OU=MOPR,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US"),
+        // Eclipse's launcher: SHA-1, and Symantec's PKCS#9 countersignature in the legacy form, RSA over
+        // a bare SHA-1 digest without DigestInfo, which Windows accepts
+        new PeCase("eclipse_1902.dll (equinox launcher win32 x86_64 1.1.1100)", javafx("eclipse_1902.dll"),
+            "PE32+ x64 dll", SignatureStatus.VALID, "SHA-1", 1, 1, "pkcs9",
+            "CN=Eclipse.org Foundation\\, Inc.,OU=IT,O=Eclipse.org Foundation\\, Inc.,L=Nepean,ST=Ontario,C=CA",
+            "signature 1: PKCS#9 countersignature by 'CN=Symantec Time Stamping Services Signer - G4,O=Symantec"
+                + " Corporation,C=US' is RSA over a bare SHA-1 digest (no DigestInfo), a legacy form of old"
+                + " time-stamping services that Windows accepts; accepted"),
         new PeCase("glass.dll", javafx("glass.dll"),
             "PE32+ x64 dll", SignatureStatus.UNSIGNED, "-", 0, 0, "", ""));
   }
