@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * executor, never on the event loop. At most {@link PeerAuthentication#maxPending()} verifications are in flight
  * across all channels sharing one {@link PeerAuthentication}; past that, a new peer is denied
  * as "busy". A verification that outlasts {@link PeerAuthentication#timeout()} denies the peer.
+ * The per-peer limits of {@link PeerAuthentication} (open connections per uid and per process,
+ * connections waiting per uid) deny a new connection past them, with a reason naming the limit
+ * ({@link PeerAuthenticationEvent#limit()}); an allowed connection's place is given back when it closes.
  *
  * <p>Only reads are gated: a handler that writes on {@code channelActive} writes to a peer that is
  * not verified yet. Write after the allow event instead.
