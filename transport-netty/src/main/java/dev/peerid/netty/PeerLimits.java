@@ -68,9 +68,14 @@ final class PeerLimits {
   /** A refused connection: which limit, and the reason a person can act on. */
   record Refusal(ConnectionLimit limit, String reason) implements Admission {}
 
-  /** A place among the connections of {@code uid} waiting for a verdict. */
+  /**
+   * A place among the connections of {@code uid} waiting for a verdict. Where the transport does not
+   * tell the uid before the verdict (JDK's own Unix-domain channels), nothing is counted: one shared
+   * count would let any peer's waiting connections refuse every other's; the global limit of
+   * pending verifications still applies.
+   */
   Admission pending(long uid) {
-    if (!counting) {
+    if (!counting || uid == UNKNOWN) {
       return Held.NOTHING;
     }
     if (!increment(pendingUids, uid, pendingPerUid)) {
