@@ -109,14 +109,19 @@ public final class HandlerThroughputBenchmark {
         PeerVerifier fullVerifier = PeerVerifier.builder().trustStore(trust).policy(policy).backend(fullReads)
             .build()) {
       PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
+      // the same without the per-uid and per-process accounting, to show what it costs
+      PeerAuthentication uncounted = PeerAuthentication.builder(verifier).maxPending(4096).withoutPerPeerLimits()
+          .build();
       PeerAuthentication fullAuth = PeerAuthentication.builder(fullVerifier).maxPending(4096).build();
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       AtomicLong denied = new AtomicLong();
       try {
         List<Channel> servers = List.of(server(group, dir.resolve("plain.sock"), null, denied),
             server(group, dir.resolve("auth.sock"), auth, denied),
-            server(group, dir.resolve("full.sock"), fullAuth, denied));
-        List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"));
+            server(group, dir.resolve("full.sock"), fullAuth, denied),
+            server(group, dir.resolve("uncounted.sock"), uncounted, denied));
+        List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"),
+            dir.resolve("uncounted.sock"));
         // warm up: JIT, verification cache (one verification of the client's executable)
         for (Path socket : sockets) {
           clients.run(socket, Duration.ofSeconds(2));
@@ -126,22 +131,24 @@ public final class HandlerThroughputBenchmark {
               + "allowing policy");
           System.exit(1);
         }
-        List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        double[][] ratios = new double[2][rounds];
+        List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        double[][] ratios = new double[3][rounds];
         for (int round = 0; round < rounds; round++) {
           // the order rotates too, so that no server always runs right after a GC of another's garbage
-          Result[] r = new Result[3];
-          for (int k = 0; k < 3; k++) {
-            int which = (round + k) % 3;
+          Result[] r = new Result[4];
+          for (int k = 0; k < 4; k++) {
+            int which = (round + k) % 4;
             r[which] = clients.run(sockets.get(which), Duration.ofSeconds(seconds));
             runs.get(which).add(r[which]);
           }
           ratios[0][round] = r[1].perSecond() / r[0].perSecond();
           ratios[1][round] = r[2].perSecond() / r[0].perSecond();
+          ratios[2][round] = r[3].perSecond() / r[0].perSecond();
         }
         Result p = merge(runs.get(0));
         Result a = merge(runs.get(1));
         Result f = merge(runs.get(2));
+        Result u = merge(runs.get(3));
         System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
             + "rotating%n", rounds, seconds);
         System.out.printf("  clients: %s%n", clientsLine);
@@ -155,8 +162,13 @@ public final class HandlerThroughputBenchmark {
             a.perSecond(), a.percentile(0.5), a.percentile(0.99));
         System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, every peer read in full",
             f.perSecond(), f.percentile(0.5), f.percentile(0.99));
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, no per-peer accounting",
+            u.perSecond(), u.percentile(0.5), u.percentile(0.99));
         System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
             + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios[0]), median(ratios[0]));
+        System.out.printf("  ratio with the handler but no per-peer accounting (withoutPerPeerLimits): %.2f; per round: "
+            + "%s, median %.2f; accounting on / off: %.2f%n", u.perSecond() / p.perSecond(), format(ratios[2]),
+            median(ratios[2]), a.perSecond() / u.perSecond());
         System.out.printf("  ratio with every peer read in full (reuseProcessFactsFor(0)): %.2f; per round: %s, "
             + "median %.2f%n", f.perSecond() / p.perSecond(), format(ratios[1]), median(ratios[1]));
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us, "
