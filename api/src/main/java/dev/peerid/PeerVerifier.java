@@ -305,6 +305,24 @@ public final class PeerVerifier implements AutoCloseable {
     return evaluate(identity);
   }
 
+  /**
+   * Verifies one architecture of a Mach-O file, judged on its own signature as if it were the whole
+   * file (e.g. {@code arm64} or {@code x86_64}); a file without that slice is denied, naming the
+   * slices it has.
+   */
+  public Verdict verifyFile(Path file, String architecture) throws IOException {
+    Objects.requireNonNull(architecture, "architecture");
+    PeerIdentity identity = identifyFile(file);
+    Optional<CodeSignature> slice = identity.signature().slice(architecture);
+    if (slice.isEmpty()) {
+      List<String> present = identity.signature().slices().stream().map(CodeSignature.Slice::architecture).toList();
+      return Verdict.deny(identity, "the file has no " + architecture + " slice ("
+          + (present.isEmpty() ? SignatureFacts.kind(identity.signature()) + ", not a Mach-O file with slices"
+              : "its slices: " + String.join(", ", present)) + ")");
+    }
+    return evaluate(identity.withSignature(slice.get()));
+  }
+
   /** The identity of a file checked on its own, without applying the policy. */
   public PeerIdentity identifyFile(Path file) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);

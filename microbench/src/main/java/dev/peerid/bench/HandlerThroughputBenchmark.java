@@ -41,8 +41,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * New connections per second to an epoll Unix-socket echo server without and with
- * {@code PeerAuthenticationHandler} (warm verification cache; its default checks the writer of
- * every read), side by side in one run, the same handler without that check, and the
+ * {@code PeerAuthenticationHandler} (warm verification cache), side by side in one run, and the
  * same with a Linux backend that reads every connection's peer in full
  * ({@code reuseProcessFactsFor(Duration.ZERO)}, i.e. no process facts reused), and the
  * latency to a connection's first echoed byte (median, p99). Both servers see the same clients:
@@ -111,9 +110,12 @@ public final class HandlerThroughputBenchmark {
         PeerVerifier fullVerifier = PeerVerifier.builder().trustStore(trust).policy(policy).backend(fullReads)
             .build()) {
       PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
+      // the same without the per-uid and per-process accounting, to show what it costs
+      PeerAuthentication uncounted = PeerAuthentication.builder(verifier).maxPending(4096).withoutPerPeerLimits()
+          .build();
       PeerAuthentication fullAuth = PeerAuthentication.builder(fullVerifier).maxPending(4096).build();
-      // the same handler without the check of each read's writer (the default checks it): its cost, side by side
-      PeerAuthentication uncheckedAuth = PeerAuthentication.builder(verifier).maxPending(4096)
+      // the same without the check of each read's writer (the default checks it), to show what it costs
+      PeerAuthentication unchecked = PeerAuthentication.builder(verifier).maxPending(4096)
           .trustEveryWriterOfAnAllowedConnection().build();
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       AtomicLong denied = new AtomicLong();
@@ -121,9 +123,10 @@ public final class HandlerThroughputBenchmark {
         List<Channel> servers = List.of(server(group, dir.resolve("plain.sock"), null, denied),
             server(group, dir.resolve("auth.sock"), auth, denied),
             server(group, dir.resolve("full.sock"), fullAuth, denied),
-            server(group, dir.resolve("unchecked.sock"), uncheckedAuth, denied));
+            server(group, dir.resolve("uncounted.sock"), uncounted, denied),
+            server(group, dir.resolve("unchecked.sock"), unchecked, denied));
         List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"),
-            dir.resolve("unchecked.sock"));
+            dir.resolve("uncounted.sock"), dir.resolve("unchecked.sock"));
         // warm up: JIT, verification cache (one verification of the client's executable)
         for (Path socket : sockets) {
           clients.run(socket, Duration.ofSeconds(2));
@@ -138,7 +141,7 @@ public final class HandlerThroughputBenchmark {
         for (int k = 0; k < n; k++) {
           runs.add(new ArrayList<>());
         }
-        double[][] ratios = new double[3][rounds];
+        double[][] ratios = new double[4][rounds];
         for (int round = 0; round < rounds; round++) {
           // the order rotates too, so that no server always runs right after a GC of another's garbage
           Result[] r = new Result[n];
@@ -150,11 +153,13 @@ public final class HandlerThroughputBenchmark {
           ratios[0][round] = r[1].perSecond() / r[0].perSecond();
           ratios[1][round] = r[2].perSecond() / r[0].perSecond();
           ratios[2][round] = r[3].perSecond() / r[0].perSecond();
+          ratios[3][round] = r[4].perSecond() / r[0].perSecond();
         }
         Result p = merge(runs.get(0));
         Result a = merge(runs.get(1));
         Result f = merge(runs.get(2));
         Result u = merge(runs.get(3));
+        Result w = merge(runs.get(4));
         System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
             + "rotating%n", rounds, seconds);
         System.out.printf("  clients: %s%n", clientsLine);
@@ -164,16 +169,22 @@ public final class HandlerThroughputBenchmark {
         System.out.printf("  %-38s %12s %14s %14s%n", "", "conn/s", "first byte p50", "first byte p99");
         System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "plain echo", p.perSecond(),
             p.percentile(0.5), p.percentile(0.99));
-        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, writers unchecked",
-            u.perSecond(), u.percentile(0.5), u.percentile(0.99));
         System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler (warm; the default)",
             a.perSecond(), a.percentile(0.5), a.percentile(0.99));
         System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, every peer read in full",
             f.perSecond(), f.percentile(0.5), f.percentile(0.99));
-        System.out.printf("  ratio with/without (every read's writer checked): %.2f (goal >= 0.70); per round (paired, back to back): %s, "
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, no per-peer accounting",
+            u.perSecond(), u.percentile(0.5), u.percentile(0.99));
+        System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
             + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios[0]), median(ratios[0]));
-        System.out.printf("  ratio with the handler, writers unchecked: %.2f; per round: %s, median %.2f%n",
-            u.perSecond() / p.perSecond(), format(ratios[2]), median(ratios[2]));
+        System.out.printf("  ratio with the handler but no per-peer accounting (withoutPerPeerLimits): %.2f; per round: "
+            + "%s, median %.2f; accounting on / off: %.2f%n", u.perSecond() / p.perSecond(), format(ratios[2]),
+            median(ratios[2]), a.perSecond() / u.perSecond());
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, writers unchecked",
+            w.perSecond(), w.percentile(0.5), w.percentile(0.99));
+        System.out.printf("  ratio with the handler but writers unchecked (trustEveryWriterOfAnAllowedConnection): %.2f;"
+            + " per round: %s, median %.2f; check on / off: %.2f%n", w.perSecond() / p.perSecond(), format(ratios[3]),
+            median(ratios[3]), a.perSecond() / w.perSecond());
         System.out.printf("  ratio with every peer read in full (reuseProcessFactsFor(0)): %.2f; per round: %s, "
             + "median %.2f%n", f.perSecond() / p.perSecond(), format(ratios[1]), median(ratios[1]));
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us, "

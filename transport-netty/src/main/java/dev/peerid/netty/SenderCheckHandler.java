@@ -90,6 +90,12 @@ final class SenderCheckHandler extends ChannelDuplexHandler {
     });
   }
 
+  /** Releases the check of a handler that was never installed. */
+  void discard() {
+    closed = true;
+    check.close();
+  }
+
   /** Right before a read system call; throws {@link NotNow} to have none made. */
   void beforeRead() {
     ticket = false;

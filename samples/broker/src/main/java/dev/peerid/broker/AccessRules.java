@@ -27,6 +27,10 @@ import java.util.Set;
  * topic publish alerts  signed by "vendor" and uid = 0   # per topic: publish or read
  * topic read    alerts  signed
  * socket-mode 0660                                    # permissions of the socket file
+ * max-stored-bytes 32MiB                              # limits (see BrokerLimits), each at most once
+ * max-topic-bytes 1MiB
+ * idle-timeout 60s
+ * header-timeout 10s
  * </pre>
  *
  * A route or topic without a rule is open to every peer the connection policy let in. The first
@@ -47,6 +51,8 @@ final class AccessRules {
   private final Map<String, Policy> publish = new HashMap<>();
   private final Map<String, Policy> read = new HashMap<>();
   private Set<PosixFilePermission> socketMode;
+  private BrokerLimits limits = BrokerLimits.DEFAULTS;
+  private final Set<BrokerLimits.Option> limitsSet = java.util.EnumSet.noneOf(BrokerLimits.Option.class);
 
   Optional<Policy> connect() {
     return Optional.ofNullable(connect);
@@ -66,6 +72,11 @@ final class AccessRules {
 
   Optional<Set<PosixFilePermission>> socketMode() {
     return Optional.ofNullable(socketMode);
+  }
+
+  /** The limits the file sets, the defaults for the others. */
+  BrokerLimits limits() {
+    return limits;
   }
 
   static AccessRules empty() {
@@ -124,8 +135,22 @@ final class AccessRules {
           }
           rules.socketMode = mode(where, words[1]);
         }
-        default -> throw new ConfigException(where + ": unknown rule '" + words[0]
-            + "' (expected connect, route, topic or socket-mode)");
+        default -> {
+          BrokerLimits.Option option = BrokerLimits.Option.named(words[0]).orElseThrow(() -> new ConfigException(
+              where + ": unknown rule '" + words[0] + "' (expected connect, route, topic, socket-mode, "
+                  + "max-stored-bytes, max-topic-bytes, idle-timeout or header-timeout)"));
+          if (words.length != 2) {
+            throw new ConfigException(where + ": expected '" + option.word + " VALUE'");
+          }
+          if (!rules.limitsSet.add(option)) {
+            throw new ConfigException(where + ": a second '" + option.word + "'");
+          }
+          try {
+            rules.limits = option.apply(rules.limits, words[1]);
+          } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+          }
+        }
       }
     }
     return rules;

@@ -44,6 +44,23 @@ class BrokerMainTest {
   }
 
   @Test
+  void timestampAuthoritiesAreTrustedApartFromPublishers() throws Exception {
+    Path cert = dir.resolve("tsa.pem");
+    Process keytool = new ProcessBuilder("keytool", "-genkeypair", "-keystore", dir.resolve("ks.p12").toString(),
+        "-storepass", "changeit", "-alias", "tsa", "-keyalg", "EC", "-dname", "CN=test TSA").inheritIO().start();
+    assertEquals(0, keytool.waitFor());
+    Process export = new ProcessBuilder("keytool", "-exportcert", "-rfc", "-keystore", dir.resolve("ks.p12").toString(),
+        "-storepass", "changeit", "-alias", "tsa", "-file", cert.toString()).inheritIO().start();
+    assertEquals(0, export.waitFor());
+    Broker.Settings settings = BrokerMain.parseServe(java.util.List.of("--socket", dir.resolve("s").toString(),
+        "--trust-tsa", "stamps=" + cert), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals("stamps", settings.trust().timestampAuthorities().get(0).name());
+    assertTrue(settings.trust().isEmpty(), "a timestamp authority is no publisher");
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--trust-tsa", dir.resolve("none").toString()));
+    assertTrue(err().contains("--trust-tsa: "), err());
+  }
+
+  @Test
   void aBadPolicyOrConfigNamesTheProblem() throws Exception {
     Tools.requirePolicy();
     assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--policy", "signed by"));
@@ -57,5 +74,21 @@ class BrokerMainTest {
         "--policy", "signed"));
     assertTrue(err().contains("either with --policy or in the config file"), err());
     assertTrue(Files.notExists(dir.resolve("s")), "nothing was started");
+  }
+
+  @Test
+  void limitsComeFromTheConfigFileAndTheCommandLineWins() throws Exception {
+    Tools.requirePolicy();
+    Path config = dir.resolve("broker.conf");
+    Files.writeString(config, "max-stored-bytes 8MiB\nidle-timeout 30s\n");
+    Broker.Settings s = BrokerMain.parseServe(java.util.List.of("--socket", dir.resolve("s").toString(), "--config",
+        config.toString(), "--idle-timeout", "5s", "--header-timeout", "2s"), new PrintStream(err, true,
+        StandardCharsets.UTF_8));
+    assertEquals(new BrokerLimits(8L << 20, 1L << 20, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(2)),
+        s.limits());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--max-stored-bytes", "1TB"));
+    assertTrue(err().contains("--max-stored-bytes: expected a size such as 65536, 512KiB or 32MiB, got '1TB'"), err());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--header-timeout"));
+    assertTrue(err().contains("--header-timeout needs a value"), err());
   }
 }

@@ -14,7 +14,9 @@ record CliOptions(
     String hash,
     boolean sidecar,
     boolean strict,
-    List<String> operands) {
+    List<String> operands,
+    List<String> trustTsa,
+    String arch) {
 
   static CliOptions parse(String command, String[] args) throws UsageException {
     List<String> trust = new ArrayList<>();
@@ -27,6 +29,8 @@ record CliOptions(
     boolean sidecar = false;
     boolean strict = false;
     List<String> operands = new ArrayList<>();
+    List<String> trustTsa = new ArrayList<>();
+    String arch = null;
     boolean signing = command.equals("sign");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -36,7 +40,7 @@ record CliOptions(
         a = a.substring(0, a.indexOf('='));
       }
       switch (a) {
-        case "--trust", "--revoke", "--policy", "--key", "--cert", "--hash" -> {
+        case "--trust", "--trust-tsa", "--arch", "--revoke", "--policy", "--key", "--cert", "--hash" -> {
           String v = inlineValue;
           if (v == null) {
             if (i + 1 >= args.length) {
@@ -48,8 +52,18 @@ record CliOptions(
           if (signOnly != signing) {
             throw new UsageException(a + " does not apply to '" + command + "'");
           }
+          if (a.equals("--arch") && !command.equals("verify")) {
+            throw new UsageException("--arch applies to 'verify' only");
+          }
           switch (a) {
             case "--trust" -> trust.add(v);
+            case "--trust-tsa" -> trustTsa.add(v);
+            case "--arch" -> {
+              if (arch != null) {
+                throw new UsageException("--arch given twice");
+              }
+              arch = v;
+            }
             case "--revoke" -> revoke.add(v);
             case "--policy" -> {
               if (policy != null) {
@@ -94,6 +108,6 @@ record CliOptions(
       }
     }
     return new CliOptions(List.copyOf(trust), List.copyOf(revoke), policy == null ? "signed" : policy, json, key,
-        cert, hash, sidecar, strict, List.copyOf(operands));
+        cert, hash, sidecar, strict, List.copyOf(operands), List.copyOf(trustTsa), arch);
   }
 }

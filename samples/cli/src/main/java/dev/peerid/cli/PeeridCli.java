@@ -39,6 +39,9 @@ public final class PeeridCli {
              peerid inspect [OPTIONS] PID...    identify running processes
              peerid sign --key KEY.pem [--cert CERT.pem] [--hash ALG] [--sidecar] FILE...
       OPTIONS: --trust [NAME=]PATH   trusted certificate, public key, or directory of them (repeatable)
+               --trust-tsa [NAME=]PATH  trusted timestamp authority for Authenticode timestamps, never a
+                                     publisher; same forms as --trust (repeatable)
+               --arch ARCH           verify: judge one slice of a universal Mach-O file (arm64, x86_64)
                --revoke VALUE        revoked cert/key PATH, 8-hex-digit IMA key id, or sha256:HEX (repeatable)
                --policy EXPR         who is allowed (default: signed)
                --json                one JSON object per line per FILE or PID
@@ -97,7 +100,7 @@ public final class PeeridCli {
         Path file = Path.of(name);
         Verdict verdict;
         try {
-          verdict = verifier.verifyFile(file);
+          verdict = options.arch() == null ? verifier.verifyFile(file) : verifier.verifyFile(file, options.arch());
         } catch (NoSuchFileException e) {
           err.println("peerid: " + name + ": no such file");
           status = USAGE;
@@ -163,6 +166,9 @@ public final class PeeridCli {
     try {
       for (String t : options.trust()) {
         trust.trust(t);
+      }
+      for (String t : options.trustTsa()) {
+        trust.trustTimestampAuthority(t);
       }
       for (String r : options.revoke()) {
         trust.revoke(r);
