@@ -94,6 +94,19 @@ public final class PeerVerifier implements AutoCloseable {
     return backend;
   }
 
+  /**
+   * Prepares a listening socket so that the writer of every read of the connections it accepts
+   * can be told from their first byte ({@link PeerSession#senderCheck}); call it after bind, before
+   * accepting. On Linux it sets {@code SO_PASSCRED}, which accepted sockets inherit. Does nothing
+   * where no backend needs it.
+   */
+  public void prepareListener(PeerHandle listeningSocket) throws PeerIdentificationException {
+    Objects.requireNonNull(listeningSocket, "listeningSocket");
+    if (backend != null && backend.isSupported()) {
+      backend.prepareListener(listeningSocket);
+    }
+  }
+
   /** Verifies a peer, blocking; never throws for a denial (read {@link Verdict#isAllowed()}). */
   public Verdict verify(PeerHandle handle) {
     try (PeerSession session = open(handle)) {
@@ -267,7 +280,7 @@ public final class PeerVerifier implements AutoCloseable {
     PeerIdentity identity = PeerIdentity.ofProcess(backend.platform(), process.process(),
         process.executable().withSha256(verified.sha256()), verified.signature(),
         process.risks().withInterpreter(verified.interpreter()));
-    return new PeerSession(evaluate(identity), process);
+    return new PeerSession(evaluate(identity), process, backend);
   }
 
   private Verdict evaluate(PeerIdentity identity) {

@@ -49,6 +49,23 @@ public interface PeerBackend extends AutoCloseable {
   }
 
   /**
+   * A check of the writer of each read from {@code socket}, whose peer {@code verified} is (the
+   * caller keeps both). Empty when this backend cannot tell the writer of a read. The default is
+   * always empty.
+   */
+  default Optional<ReadSenders> readSenders(PeerHandle socket, PeerProcess verified) throws PeerIdentificationException {
+    return Optional.empty();
+  }
+
+  /**
+   * Prepares a listening socket so that every connection accepted from it labels each write with
+   * its writer from the first byte (on Linux: {@code SO_PASSCRED}, inherited by accepted sockets).
+   * Without it, what a peer writes between the accept and {@link #readSenders} carries no writer,
+   * and is refused. The default does nothing.
+   */
+  default void prepareListener(PeerHandle listeningSocket) throws PeerIdentificationException {}
+
+  /**
    * Releases what the backend keeps between peers (descriptors of recently seen processes); it
    * stays usable. A {@code PeerVerifier} closes the backend it loaded itself, not one it was given.
    */

@@ -71,6 +71,12 @@ final class JnaLinuxLibc implements LinuxLibc {
     static native long readlinkat(int dirfd, long path, long buf, long size) throws LastErrorException;
 
     static native int fstatfs(int fd, long buf) throws LastErrorException;
+
+    static native int setsockopt(int fd, int level, int name, long value, int length) throws LastErrorException;
+
+    // no LastErrorException: an empty queue (EAGAIN) is an answer here, not a failure, and a
+    // thrown one costs more than the call; the errno is read with Native.getLastError()
+    static native long recvmsg(int fd, long msg, int flags);
   }
 
   /**
@@ -114,6 +120,33 @@ final class JnaLinuxLibc implements LinuxLibc {
       return address + PATH;
     }
   }
+
+  /**
+   * Where {@link #peekSender} lays out its call in the scratch's small-structure area (LP64):
+   * struct msghdr (56 bytes), one struct iovec (16), the control buffer, and the byte peeked.
+   */
+  static final class PeekLayout {
+    static final int MSGHDR = Scratch.STRUCT;
+    static final int IOVEC = MSGHDR + 64;
+    static final int CONTROL = IOVEC + 16;
+    /** cmsghdr (16) + ucred (12), padded to 8: CMSG_SPACE(sizeof(struct ucred)). */
+    static final int CREDENTIALS_SPACE = 32;
+    /** CMSG_SPACE(sizeof(int)): SCM_PIDFD, or SCM_RIGHTS with one descriptor. */
+    static final int INT_SPACE = 24;
+    /** Credentials, a pidfd, and room for what SCM_RIGHTS would otherwise take from them. */
+    static final int CONTROL_SIZE = CREDENTIALS_SPACE + INT_SPACE + 64;
+    static final int BYTE = CONTROL + CONTROL_SIZE;
+    static final int END = BYTE + 8;
+
+    private PeekLayout() {}
+  }
+
+  private static final int MSG_PEEK = 0x2;
+  private static final int MSG_DONTWAIT = 0x40;
+  private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+  private static final int SCM_RIGHTS = 1;
+  private static final int SCM_CREDENTIALS = 2;
+  private static final int SCM_PIDFD = 4;
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -187,6 +220,81 @@ final class JnaLinuxLibc implements LinuxLibc {
   }
 
   @Override
+  public void enableSocketOption(int socketFd, int option) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    s.view.putInt(Scratch.STRUCT, 1);
+    try {
+      C.setsockopt(socketFd, SOL_SOCKET, option, s.address + Scratch.STRUCT, 4);
+    } catch (LastErrorException e) {
+      throw errno("setsockopt(" + option + ")", e);
+    }
+  }
+
+  @Override
+  public QueueHead peekSender(int socketFd, boolean withPidfd) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    ByteBuffer b = s.view;
+    long base = s.address;
+    // without room for a pidfd the kernel makes none (it checks the space left before it does)
+    int control = withPidfd ? PeekLayout.CONTROL_SIZE : PeekLayout.CREDENTIALS_SPACE;
+    b.putLong(PeekLayout.MSGHDR, 0).putLong(PeekLayout.MSGHDR + 8, 0) // msg_name, msg_namelen
+        .putLong(PeekLayout.MSGHDR + 16, base + PeekLayout.IOVEC).putLong(PeekLayout.MSGHDR + 24, 1)
+        .putLong(PeekLayout.MSGHDR + 32, base + PeekLayout.CONTROL).putLong(PeekLayout.MSGHDR + 40, control)
+        .putLong(PeekLayout.MSGHDR + 48, 0); // msg_flags
+    b.putLong(PeekLayout.IOVEC, base + PeekLayout.BYTE).putLong(PeekLayout.IOVEC + 8, 1);
+    long n;
+    while (true) {
+      n = C.recvmsg(socketFd, base + PeekLayout.MSGHDR, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      if (n >= 0) {
+        break;
+      }
+      int errno = Native.getLastError();
+      if (errno == EAGAIN) {
+        return QueueHead.EMPTY;
+      }
+      if (errno != EINTR) {
+        throw new ErrnoException("recvmsg(MSG_PEEK)", errno, "");
+      }
+    }
+    return parseControl(b, PeekLayout.CONTROL, (int) b.getLong(PeekLayout.MSGHDR + 40), (int) n, this);
+  }
+
+  /**
+   * The sender in a control buffer of {@code length} bytes at {@code at} (as recvmsg left
+   * msg_controllen). Descriptors passed with the data are closed: peeking clones them into this
+   * process, and nothing here wants them.
+   */
+  static QueueHead parseControl(ByteBuffer b, int at, int length, int bytes, LinuxLibc closer) {
+    long pid = 0;
+    long uid = -1;
+    long gid = -1;
+    int pidfd = -1;
+    int offset = 0;
+    while (offset + 16 <= length) {
+      int cmsgLen = (int) b.getLong(at + offset);
+      int level = b.getInt(at + offset + 8);
+      int type = b.getInt(at + offset + 12);
+      if (cmsgLen < 16 || offset + cmsgLen > length) {
+        break;
+      }
+      int data = at + offset + 16;
+      if (level == SOL_SOCKET && type == SCM_CREDENTIALS && cmsgLen >= 28) {
+        pid = b.getInt(data);
+        uid = Integer.toUnsignedLong(b.getInt(data + 4));
+        gid = Integer.toUnsignedLong(b.getInt(data + 8));
+      } else if (level == SOL_SOCKET && type == SCM_PIDFD && cmsgLen >= 20) {
+        pidfd = b.getInt(data);
+      } else if (level == SOL_SOCKET && type == SCM_RIGHTS) {
+        for (int i = 0; i + 4 <= cmsgLen - 16; i += 4) {
+          closer.close(b.getInt(data + i));
+        }
+      }
+      offset += (cmsgLen + 7) & ~7;
+    }
+    return new QueueHead(bytes, pid, uid, gid, pidfd);
+  }
+
+  @Override
   public int pidfdOpen(long pid) throws ErrnoException {
     try {
       return (int) C.syscall(SYS_PIDFD_OPEN, pid, 0);
@@ -221,6 +329,21 @@ final class JnaLinuxLibc implements LinuxLibc {
       throw new ErrnoException("poll(pidfd)", EBADF, "pidfd " + pidfd + " is not open");
     }
     return ready > 0 && revents != 0;
+  }
+
+  @Override
+  public boolean awaitReadable(int fd, int timeoutMillis) throws ErrnoException {
+    Scratch s = SCRATCH.get();
+    while (true) {
+      s.view.putInt(Scratch.STRUCT, fd).putShort(Scratch.STRUCT + 4, (short) POLLIN).putShort(Scratch.STRUCT + 6, (short) 0);
+      try {
+        return C.poll(s.address + Scratch.STRUCT, 1, timeoutMillis) > 0;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR) {
+          throw errno("poll", e);
+        }
+      }
+    }
   }
 
   @Override

@@ -141,6 +141,55 @@ interface LinuxLibc {
     throw new ErrnoException("statx", ENOSYS, "not implemented");
   }
 
+  /** {@code SO_PASSCRED}: every read carries its writer's {@code SCM_CREDENTIALS}. */
+  int SO_PASSCRED = 16;
+  /** {@code SO_PASSPIDFD} (Linux 6.5+): every read can carry a pidfd of its writer, {@code SCM_PIDFD}. */
+  int SO_PASSPIDFD = 76;
+  int EAGAIN = 11;
+
+  /**
+   * {@code setsockopt(fd, SOL_SOCKET, option, &1, sizeof(int))}. The default answers ENOSYS, for
+   * test doubles that do not care.
+   */
+  default void enableSocketOption(int socketFd, int option) throws ErrnoException {
+    throw new ErrnoException("setsockopt", ENOSYS, "not implemented");
+  }
+
+  /**
+   * Who wrote the data at the head of a Unix stream socket's queue, without taking it:
+   * {@code recvmsg(fd, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)} of one byte, with room for
+   * {@code SCM_CREDENTIALS} and, with {@code withPidfd}, for {@code SCM_PIDFD}. With
+   * {@code SO_PASSCRED} set, the kernel never joins two writers' data into one read, so the next
+   * read returns data of this writer only. {@link QueueHead#EMPTY} when nothing is queued. The
+   * caller owns {@link QueueHead#pidfd()} when it is not -1. Descriptors that others sent over
+   * the socket ({@code SCM_RIGHTS}) and that came with the peek are closed here. The default
+   * answers ENOSYS, for test doubles that do not care.
+   */
+  default QueueHead peekSender(int socketFd, boolean withPidfd) throws ErrnoException {
+    throw new ErrnoException("recvmsg", ENOSYS, "not implemented");
+  }
+
+  /**
+   * The head of a socket's receive queue: {@code bytes} 0 at end of stream, -1 when nothing is
+   * queued; the writer's pid (0 when it is in a PID namespace this process cannot see, or wrote
+   * before {@code SO_PASSCRED} was set), uid and gid; a pidfd of the writer, or -1.
+   */
+  record QueueHead(int bytes, long pid, long uid, long gid, int pidfd) {
+    static final QueueHead EMPTY = new QueueHead(-1, 0, -1, -1, -1);
+
+    boolean isEmpty() {
+      return bytes < 0;
+    }
+  }
+
+  /**
+   * {@code poll(fd, POLLIN, timeoutMillis)}: true once the descriptor is readable (or hung up),
+   * false on timeout; a negative timeout waits for good. The default answers ENOSYS.
+   */
+  default boolean awaitReadable(int fd, int timeoutMillis) throws ErrnoException {
+    throw new ErrnoException("poll", ENOSYS, "not implemented");
+  }
+
   /** ucred as {@code SO_PEERCRED} reports it: pid 0 when the peer is in a PID namespace we cannot see. */
   record PeerCredentials(long pid, long uid, long gid) {}
 

@@ -7,6 +7,7 @@ import dev.peerid.SignatureFormat;
 import dev.peerid.spi.ExecutableVerifier;
 import dev.peerid.spi.PeerBackend;
 import dev.peerid.spi.PeerProcess;
+import dev.peerid.spi.ReadSenders;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
@@ -232,7 +233,8 @@ public final class LinuxPeerBackend implements PeerBackend {
   @Override
   public boolean accepts(PeerHandle handle) {
     return handle instanceof PeerHandle.SocketFd || handle instanceof PeerHandle.ProcessId
-        || handle instanceof PeerHandle.ProcessFd || handle instanceof LinuxPeers.JunixsocketHandle;
+        || handle instanceof PeerHandle.ProcessFd || handle instanceof LinuxPeers.JunixsocketHandle
+        || handle instanceof LinuxPeers.WriterHandle;
   }
 
   @Override
@@ -249,6 +251,9 @@ public final class LinuxPeerBackend implements PeerBackend {
     }
     if (handle instanceof PeerHandle.ProcessFd p) {
       return attachPidfd(p.fd());
+    }
+    if (handle instanceof LinuxPeers.WriterHandle w) {
+      return attachWriter(w, false);
     }
     throw new PeerIdentificationException("the linux backend does not accept a "
         + (handle == null ? "null handle" : handle.getClass().getName()));
@@ -271,7 +276,102 @@ public final class LinuxPeerBackend implements PeerBackend {
     if (handle instanceof LinuxPeers.JunixsocketHandle j) {
       return Optional.ofNullable(attachSocket(j.fd(), true));
     }
+    if (handle instanceof LinuxPeers.WriterHandle w) {
+      return Optional.ofNullable(attachWriter(w, true));
+    }
     return Optional.empty();
+  }
+
+  /**
+   * A process that wrote to a verified peer's connection, pinned anew: a pidfd of its pid whose
+   * pidfs inode is the one the kernel's SCM_PIDFD had, or (on older kernels) the same start time.
+   * With {@code onlyIfKnown}: null unless it is a process read in full less than the reuse time ago.
+   */
+  private PeerProcess attachWriter(LinuxPeers.WriterHandle w, boolean onlyIfKnown) throws PeerIdentificationException {
+    long pid = w.pid();
+    String gone = "process " + pid + ", which wrote to the connection, exited before it could be verified";
+    if (w.processInode() < 0) {
+      if (onlyIfKnown) {
+        return null;
+      }
+      long start = startTime(pid);
+      if (start != w.startTime()) {
+        throw new PeerIdentificationException(gone + " (pid " + pid + " names another process now)");
+      }
+      return LinuxPeerProcess.read(libc, proc, environment(), pid, -1, start, null, false, users, groups);
+    }
+    int pidfd;
+    try {
+      pidfd = libc.pidfdOpen(pid);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw new PeerIdentificationException(gone, e);
+    }
+    if (processInode(pidfd) != w.processInode()) {
+      libc.close(pidfd);
+      throw new PeerIdentificationException(gone + " (pid " + pid + " names another process now)");
+    }
+    long now = System.nanoTime();
+    RecentProcesses.Known known = recent == null ? null : recent.acquire(w.processInode(), pid, now);
+    if (known != null) {
+      try {
+        LinuxPeerProcess p = LinuxPeerProcess.readKnown(libc, proc, environment(), pidfd, known, known.credentials,
+            users, groups);
+        if (p != null) {
+          return p;
+        }
+      } finally {
+        known.release();
+      }
+    }
+    if (onlyIfKnown) {
+      libc.close(pidfd);
+      return null;
+    }
+    LinuxPeerProcess p = LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, -1, null, false, users, groups);
+    if (recent != null) {
+      remember(w.processInode(), p, new LinuxPeerProcess.Credentials(p.process().uid(), p.process().gid(),
+          p.process().groups()), now);
+    }
+    return p;
+  }
+
+  /**
+   * Sets {@code SO_PASSCRED} on the socket and checks the writer of each read from then on (see
+   * {@link LinuxReadSenders}; {@code SO_PASSPIDFD} is set there when another writer shows up, the
+   * only time a pidfd is wanted).
+   */
+  @Override
+  public Optional<ReadSenders> readSenders(PeerHandle socket, PeerProcess verified)
+      throws PeerIdentificationException {
+    ensureSupported();
+    int fd = socketFd(socket);
+    passCredentials(fd);
+    return Optional.of(new LinuxReadSenders(libc, proc, fd, true, verified));
+  }
+
+  /** {@code SO_PASSCRED} on a listening socket: the sockets it accepts inherit it ({@code unix_sock_inherit_flags}). */
+  @Override
+  public void prepareListener(PeerHandle listeningSocket) throws PeerIdentificationException {
+    ensureSupported();
+    passCredentials(socketFd(listeningSocket));
+  }
+
+  private void passCredentials(int fd) throws PeerIdentificationException {
+    try {
+      libc.enableSocketOption(fd, LinuxLibc.SO_PASSCRED);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw new PeerIdentificationException("cannot set SO_PASSCRED on fd " + fd + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int socketFd(PeerHandle socket) throws PeerIdentificationException {
+    if (socket instanceof PeerHandle.SocketFd s) {
+      return s.fd();
+    }
+    if (socket instanceof LinuxPeers.JunixsocketHandle j) {
+      return j.fd();
+    }
+    throw new PeerIdentificationException("not a socket handle: " + socket);
   }
 
   /** With {@code onlyIfKnown}: null (and nothing left open) unless the peer is a known process. */

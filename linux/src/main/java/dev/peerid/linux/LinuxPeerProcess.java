@@ -318,7 +318,8 @@ final class LinuxPeerProcess implements PeerProcess {
     }
   }
 
-  private void confirmAlive() throws PeerIdentificationException {
+  /** Throws unless the pinned process is still alive (pidfd poll, or the same start time). */
+  void confirmAlive() throws PeerIdentificationException {
     if (pidfd >= 0) {
       boolean exited;
       try {

@@ -2,9 +2,14 @@ package dev.peerid.linux;
 
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
+import dev.peerid.PeerSession;
+import dev.peerid.PeerVerificationException;
+import dev.peerid.PeerVerifier;
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Objects;
+import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.FileDescriptorCast;
@@ -27,6 +32,27 @@ public final class LinuxPeers {
   public static PeerHandle of(AFUNIXSocketChannel channel) {
     Objects.requireNonNull(channel, "channel");
     return new JunixsocketHandle(channel, channel::getFileDescriptor, () -> !channel.isOpen());
+  }
+
+  /**
+   * The input of {@code socket}, a connection whose peer {@code session} verified and allowed, read
+   * so that no byte written by another process is returned: before each read the writer of what
+   * it returns is checked (the verified process, still running the file that was verified; or
+   * another process, verified on its own through {@code verifier} and its cache, and admitted if
+   * allowed). A refused writer's data is never returned: the socket is closed and the read throws
+   * {@link RefusedWriterException}. Closing the stream closes the socket; the session stays the
+   * caller's. Honours the socket's read timeout. Prepare the listening socket with
+   * {@link PeerVerifier#prepareListener} so that the first bytes name their writer too.
+   */
+  public static InputStream senderCheckedInput(PeerVerifier verifier, PeerSession session, AFUNIXSocket socket)
+      throws IOException, PeerVerificationException {
+    return new SenderCheckedInputStream(verifier, session, socket, new JnaLinuxLibc());
+  }
+
+  /** The listening socket of a junixsocket server, for {@link PeerVerifier#prepareListener}. */
+  public static PeerHandle listener(AFUNIXServerSocket server) {
+    Objects.requireNonNull(server, "server");
+    return new JunixsocketHandle(server, server::getFileDescriptor, server::isClosed);
   }
 
   interface DescriptorSource {
@@ -67,6 +93,18 @@ public final class LinuxPeers {
     @Override
     public String toString() {
       return "junixsocket peer of " + socket;
+    }
+  }
+
+  /**
+   * Another process that wrote to a verified peer's connection, as {@link LinuxReadSenders} found
+   * it at the head of the queue: its pid, and what pins it: the inode of its pidfd on pidfs, or
+   * (-1 there) its start time. Holds no descriptor; the backend opens its own and checks the pin.
+   */
+  record WriterHandle(long pid, long processInode, long startTime) implements PeerHandle {
+    @Override
+    public String toString() {
+      return "writer " + pid + (processInode >= 0 ? " (pidfs inode " + processInode + ")" : " (start time " + startTime + ")");
     }
   }
 }

@@ -30,6 +30,10 @@ final class AttackKit {
    * {@code redump} is {@code nodump} that, after the line, makes itself dumpable again and connects
    * and greets again.
    * Built with {@code -DWITH_LIB} the greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
+   * {@code --fd3} (as argv[1]) greets over an inherited connection, fd 3, instead of connecting;
+   * {@code exec-later PROG ...} greets, waits for a line on stdin, then execs PROG with the
+   * connection as fd 3; {@code pass PATH} connects, gives the connection over {@code SCM_RIGHTS} to
+   * whoever listens on PATH, closes its own copy and stays alive.
    */
   static final String CLIENT_C = """
       #define _GNU_SOURCE
@@ -57,7 +61,30 @@ final class AttackKit {
         if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) { perror("connect"); exit(2); }
         return s;
       }
+      static void pass(int s, const char *path) {
+        int t = dial(path);
+        char byte = 'x';
+        struct iovec iov = { &byte, 1 };
+        char control[CMSG_SPACE(sizeof(int))];
+        memset(control, 0, sizeof control);
+        struct msghdr m = { 0 };
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &s, sizeof(int));
+        if (sendmsg(t, &m, 0) != 1) { perror("sendmsg"); exit(6); }
+        close(s);
+      }
       int main(int argc, char **argv) {
+        if (argc > 1 && strcmp(argv[1], "--fd3") == 0) {
+          dprintf(3, "%s\\n", vendor_greeting());
+          for (;;) pause();
+        }
         int later = argc > 2 && (strcmp(argv[2], "unshare-later") == 0 || strcmp(argv[2], "redump") == 0);
         if (argc > 2 && (strcmp(argv[2], "nodump") == 0 || strcmp(argv[2], "redump") == 0)
             && prctl(PR_SET_DUMPABLE, 0) != 0) { perror("prctl"); return 4; }
@@ -74,6 +101,18 @@ final class AttackKit {
           if (fork() == 0) { dup2(s, 3); execv(argv[3], argv + 3); _exit(127); }
           close(s);
           if (strcmp(argv[2], "handoff-exit") == 0) return 0;
+          for (;;) pause();
+        }
+        if (argc > 3 && strcmp(argv[2], "exec-later") == 0) {
+          char line[16];
+          dprintf(s, "%s\\n", vendor_greeting());
+          if (read(0, line, sizeof line) < 0) return 3;
+          dup2(s, 3);
+          execv(argv[3], argv + 3);
+          return 127;
+        }
+        if (argc > 3 && strcmp(argv[2], "pass") == 0) {
+          pass(s, argv[3]);
           for (;;) pause();
         }
         if (argc > 2 && strcmp(argv[2], "thread") == 0) {

@@ -108,4 +108,19 @@ class ForwardingLinuxLibc implements LinuxLibc {
   public long ownerAt(int dirfd, byte[] name) throws ErrnoException {
     return real.ownerAt(dirfd, name);
   }
+
+  @Override
+  public void enableSocketOption(int socketFd, int option) throws ErrnoException {
+    real.enableSocketOption(socketFd, option);
+  }
+
+  @Override
+  public QueueHead peekSender(int socketFd, boolean withPidfd) throws ErrnoException {
+    return real.peekSender(socketFd, withPidfd);
+  }
+
+  @Override
+  public boolean awaitReadable(int fd, int timeoutMillis) throws ErrnoException {
+    return real.awaitReadable(fd, timeoutMillis);
+  }
 }

@@ -2,6 +2,7 @@ package dev.peerid.linux;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.peerid.PeerVerifier;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -39,6 +40,11 @@ final class LivePeers implements Closeable {
     socketPath = dir.resolve("s.sock");
     server = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socketPath.toFile()));
     server.setSoTimeout(20_000);
+  }
+
+  /** Has every connection accepted from now on name the writer of each read from its first byte. */
+  void labelWriters(PeerVerifier verifier) throws Exception {
+    verifier.prepareListener(LinuxPeers.listener(server));
   }
 
   /** A connected child process and the server's end of its connection. */
@@ -149,6 +155,8 @@ final class LivePeers implements Closeable {
   @Override
   public void close() throws IOException {
     for (Peer p : peers) {
+      // children a peer forked (a hand-off) are the test's too
+      p.process.descendants().forEach(ProcessHandle::destroyForcibly);
       p.process.destroyForcibly();
       try {
         p.process.waitFor(10, TimeUnit.SECONDS);

@@ -70,6 +70,9 @@ class MacPeerBackendTest {
   /** The pidversion LOCAL_PEERTOKEN reports at each read, in turn (the last one repeats). */
   final List<Integer> pidVersions = new ArrayList<>(List.of(77));
   int tokenReads;
+  /** From this read of LOCAL_PEERTOKEN on, the token names {@link #helperPid} (another process used the socket). */
+  int helperFromRead = Integer.MAX_VALUE;
+  int helperPid;
   long startSeconds = 1_700_000_000L;
   int csFlags = SecCodeCheck.CS_VALID | CodeDirectory.FLAG_RUNTIME;
   int validity;
@@ -141,8 +144,10 @@ class MacPeerBackendTest {
       ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
       switch (option) {
         case LibC.LOCAL_PEERTOKEN -> {
-          int version = pidVersions.get(Math.min(tokenReads++, pidVersions.size() - 1));
-          b.putInt(4, UID).putInt(8, GID).putInt(12, UID).putInt(16, GID).putInt(20, PID).putInt(24, 100007)
+          int read = tokenReads++;
+          int version = pidVersions.get(Math.min(read, pidVersions.size() - 1));
+          int pid = read >= helperFromRead ? helperPid : PID;
+          b.putInt(4, UID).putInt(8, GID).putInt(12, UID).putInt(16, GID).putInt(20, pid).putInt(24, 100007)
               .putInt(28, version);
           length.setValue(32);
         }
@@ -444,6 +449,30 @@ class MacPeerBackendTest {
       assertTrue(sig.reasons().get(0).contains("pidversion 77 became pid " + PID + " pidversion 78"), sig.reasons().toString());
       PeerIdentificationException e = assertThrows(PeerIdentificationException.class, p::confirmUnchanged);
       assertTrue(e.getMessage().contains("exec after connect"));
+    }
+  }
+
+  /**
+   * LOCAL_PEERTOKEN names the last process to use the socket, not the one that connected: the
+   * backend pins the process the token named when the peer was identified (read before and after),
+   * and every confirmation ({@code PeerSession.revalidate()}) reads the token again; one naming
+   * another process (a helper the socket was handed to, once it used it) fails. That is all the
+   * kernel offers: no writer per read, so no {@code readSenders} (and {@code senderCheck} answers
+   * UnsupportedOperationException).
+   */
+  @Test
+  void theTokenOfTheLastProcessToUseTheSocketIsReadOnEveryConfirmation() throws Exception {
+    MacPeerBackend backend = backend(null);
+    try (PeerProcess p = backend.attach(PeerHandle.socket(FD))) {
+      assertEquals(2, tokenReads, "read before and after the identification");
+      p.confirmUnchanged();
+      assertEquals(3, tokenReads);
+      helperFromRead = tokenReads;
+      helperPid = PID + 1;
+      PeerIdentificationException e = assertThrows(PeerIdentificationException.class, p::confirmUnchanged);
+      assertTrue(e.getMessage().contains("became pid " + (PID + 1)), e.getMessage());
+      assertTrue(e.getMessage().contains("the socket handed to another process"), e.getMessage());
+      assertTrue(backend.readSenders(PeerHandle.socket(FD), p).isEmpty(), "no writer per read on macOS");
     }
   }
 

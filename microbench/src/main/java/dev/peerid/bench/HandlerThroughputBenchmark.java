@@ -1,6 +1,7 @@
 package dev.peerid.bench;
 
 import dev.peerid.PeerHandle;
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
@@ -113,15 +114,19 @@ public final class HandlerThroughputBenchmark {
       PeerAuthentication uncounted = PeerAuthentication.builder(verifier).maxPending(4096).withoutPerPeerLimits()
           .build();
       PeerAuthentication fullAuth = PeerAuthentication.builder(fullVerifier).maxPending(4096).build();
+      // the same without the check of each read's writer (the default checks it), to show what it costs
+      PeerAuthentication unchecked = PeerAuthentication.builder(verifier).maxPending(4096)
+          .trustEveryWriterOfAnAllowedConnection().build();
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       AtomicLong denied = new AtomicLong();
       try {
         List<Channel> servers = List.of(server(group, dir.resolve("plain.sock"), null, denied),
             server(group, dir.resolve("auth.sock"), auth, denied),
             server(group, dir.resolve("full.sock"), fullAuth, denied),
-            server(group, dir.resolve("uncounted.sock"), uncounted, denied));
+            server(group, dir.resolve("uncounted.sock"), uncounted, denied),
+            server(group, dir.resolve("unchecked.sock"), unchecked, denied));
         List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"),
-            dir.resolve("uncounted.sock"));
+            dir.resolve("uncounted.sock"), dir.resolve("unchecked.sock"));
         // warm up: JIT, verification cache (one verification of the client's executable)
         for (Path socket : sockets) {
           clients.run(socket, Duration.ofSeconds(2));
@@ -131,24 +136,30 @@ public final class HandlerThroughputBenchmark {
               + "allowing policy");
           System.exit(1);
         }
-        List<List<Result>> runs = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        double[][] ratios = new double[3][rounds];
+        int n = sockets.size();
+        List<List<Result>> runs = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+          runs.add(new ArrayList<>());
+        }
+        double[][] ratios = new double[4][rounds];
         for (int round = 0; round < rounds; round++) {
           // the order rotates too, so that no server always runs right after a GC of another's garbage
-          Result[] r = new Result[4];
-          for (int k = 0; k < 4; k++) {
-            int which = (round + k) % 4;
+          Result[] r = new Result[n];
+          for (int k = 0; k < n; k++) {
+            int which = (round + k) % n;
             r[which] = clients.run(sockets.get(which), Duration.ofSeconds(seconds));
             runs.get(which).add(r[which]);
           }
           ratios[0][round] = r[1].perSecond() / r[0].perSecond();
           ratios[1][round] = r[2].perSecond() / r[0].perSecond();
           ratios[2][round] = r[3].perSecond() / r[0].perSecond();
+          ratios[3][round] = r[4].perSecond() / r[0].perSecond();
         }
         Result p = merge(runs.get(0));
         Result a = merge(runs.get(1));
         Result f = merge(runs.get(2));
         Result u = merge(runs.get(3));
+        Result w = merge(runs.get(4));
         System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
             + "rotating%n", rounds, seconds);
         System.out.printf("  clients: %s%n", clientsLine);
@@ -169,6 +180,11 @@ public final class HandlerThroughputBenchmark {
         System.out.printf("  ratio with the handler but no per-peer accounting (withoutPerPeerLimits): %.2f; per round: "
             + "%s, median %.2f; accounting on / off: %.2f%n", u.perSecond() / p.perSecond(), format(ratios[2]),
             median(ratios[2]), a.perSecond() / u.perSecond());
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, writers unchecked",
+            w.perSecond(), w.percentile(0.5), w.percentile(0.99));
+        System.out.printf("  ratio with the handler but writers unchecked (trustEveryWriterOfAnAllowedConnection): %.2f;"
+            + " per round: %s, median %.2f; check on / off: %.2f%n", w.perSecond() / p.perSecond(), format(ratios[3]),
+            median(ratios[3]), a.perSecond() / w.perSecond());
         System.out.printf("  ratio with every peer read in full (reuseProcessFactsFor(0)): %.2f; per round: %s, "
             + "median %.2f%n", f.perSecond() / p.perSecond(), format(ratios[1]), median(ratios[1]));
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us, "
@@ -197,7 +213,7 @@ public final class HandlerThroughputBenchmark {
 
   private static Channel server(EventLoopGroup group, Path socket, PeerAuthentication auth, AtomicLong denied)
       throws InterruptedException {
-    return new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+    Channel ch = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -219,6 +235,14 @@ public final class HandlerThroughputBenchmark {
             });
           }
         }).bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+    if (auth != null) {
+      try {
+        auth.prepareListener(ch);
+      } catch (PeerIdentificationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return ch;
   }
 
   private static Result run(Path socket, int threads, Duration duration) throws Exception {

@@ -1,6 +1,8 @@
 package dev.peerid.netty;
 
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerVerifier;
+import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -45,6 +47,7 @@ public final class PeerAuthentication {
   private final AtomicInteger pending = new AtomicInteger();
   private final PeerLimits limits;
   private final Duration idleTimeout;
+  private final boolean checksSenders;
 
   private PeerAuthentication(Builder b) {
     this.limits = new PeerLimits(b.perPeerLimits, b.maxConnectionsPerProcess, b.maxConnectionsPerUid,
@@ -56,6 +59,27 @@ public final class PeerAuthentication {
     this.revalidateWhen = b.revalidateWhen;
     this.responder = b.responder;
     this.maxEarlyBytes = b.maxEarlyBytes;
+    this.checksSenders = b.checksSenders;
+  }
+
+  /**
+   * Prepares a bound server channel (epoll, kqueue, or NIO over junixsocket) so that every
+   * connection it accepts names the writer of each read from its first byte: on Linux,
+   * {@code SO_PASSCRED} on the listening socket, which accepted sockets inherit. Call it once after
+   * bind. Without it, the handler does the same when the first connection arrives, and a peer that
+   * writes between its accept and that is refused (its first bytes name no writer).
+   */
+  public void prepareListener(Channel serverChannel) throws PeerIdentificationException {
+    verifier.prepareListener(ChannelPeerHandles.of(serverChannel));
+    serverChannel.attr(PeerAuthenticationHandler.WRITERS_LABELLED).set(Boolean.TRUE);
+  }
+
+  /**
+   * Whether the writer of every read of an allowed channel is checked (the default): see
+   * {@link SenderCheckHandler}.
+   */
+  public boolean checksSenders() {
+    return checksSenders;
   }
 
   /** The default options for this verifier: one shared instance per verifier. */
@@ -185,6 +209,7 @@ public final class PeerAuthentication {
     private int maxPending = 256;
     private Duration timeout = Duration.ofSeconds(5);
     private Predicate<Object> revalidateWhen;
+    private boolean checksSenders = true;
     private DenialResponder responder = DenialResponder.none();
     private int maxEarlyBytes = 64 * 1024;
     private boolean perPeerLimits = true;
@@ -310,6 +335,17 @@ public final class PeerAuthentication {
         throw new IllegalArgumentException(name + " must be >= 1, got " + value);
       }
       return value;
+    }
+
+    /**
+     * Stops checking the writer of each read of an allowed channel: then bytes that another process
+     * holding the connection writes (a child the client forked, a process it handed the socket to,
+     * the client itself after an exec of another program) reach the pipeline as the verified
+     * peer's. Only for servers that measured the check's cost (≈ 1 µs a read) and can live with that.
+     */
+    public Builder trustEveryWriterOfAnAllowedConnection() {
+      this.checksSenders = false;
+      return this;
     }
 
     public PeerAuthentication build() {

@@ -7,6 +7,7 @@ import dev.peerid.PeerSession;
 import dev.peerid.PeerVerificationException;
 import dev.peerid.PeerVerifier;
 import dev.peerid.ProcessInfo;
+import dev.peerid.SenderCheck;
 import dev.peerid.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -58,13 +59,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fired after the peer already left: a peer that disconnects before the verdict is denied with the
  * reason that it disconnected.
  *
+ * <p><b>The writer of every read</b> (Linux, the default): on allow the handler puts a
+ * {@code SenderCheckHandler} in its place, which checks, right before each read, that the bytes
+ * that read returns were written by the verified process still running the file that was verified,
+ * or by another process verified on its own and allowed; any other writer's bytes are dropped
+ * unread and the channel is closed. Prepare the server channel with
+ * {@link PeerAuthentication#prepareListener} after bind. Off with
+ * {@link PeerAuthentication.Builder#trustEveryWriterOfAnAllowedConnection()}.
+ *
  * <p><b>Re-validation</b> ({@link PeerAuthentication.Builder#revalidateEveryMessage()},
  * {@link PeerAuthentication.Builder#revalidateWhen}) checks, with a few system calls per message,
  * that the verified process is still alive (pinned by pidfd on Linux, so a reused pid is not
  * mistaken for it) and still runs the same executable file. That catches a verified process that
  * later execs another program (its exe identity changes) and a verified process that exited while
- * another process kept the socket. It does not catch: a verified process handing the socket (by
- * fork or SCM_RIGHTS) to another process while it stays alive itself; and a same-user process
+ * another process kept the socket. It does not catch (the check of every read's writer does, on
+ * Linux): a verified process handing the socket (by fork or SCM_RIGHTS) to another process while it
+ * stays alive itself. Neither catches a same-user process
  * attaching with ptrace after the check and driving the verified process. Deny {@code traced}
  * peers and run clients under a distinct uid (or with ptrace restricted, Yama
  * {@code ptrace_scope} ≥ 1) to narrow those.
@@ -75,6 +85,10 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private static final System.Logger LOG = System.getLogger("dev.peerid.netty");
   private static final AttributeKey<Authenticated> AUTHENTICATED =
       AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.authenticated");
+
+  /** Set on a server channel whose listening socket labels every write with its writer. */
+  static final AttributeKey<Boolean> WRITERS_LABELLED =
+      AttributeKey.newInstance("dev.peerid.netty.PeerAuthenticationHandler.writersLabelled");
 
   private final PeerAuthentication auth;
   /** Messages that arrived before the verdict; made only when one does (rare: reads are held back). */
@@ -203,6 +217,9 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       return;
     }
     slotHeld.set(true);
+    if (auth.checksSenders()) {
+      labelWriters(ctx.channel());
+    }
     CompletableFuture<PeerSession> verification;
     try {
       verification = auth.verifier().openAsync(ChannelPeerHandles.of(ctx.channel()));
@@ -291,9 +308,21 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       return;
     }
     PeerLimits.Held place = (PeerLimits.Held) admission;
+    SenderCheckHandler senders;
+    try {
+      senders = senderCheck(ctx, s);
+    } catch (PeerVerificationException | RuntimeException e) {
+      place.release();
+      closeQuietly(s);
+      deny(ctx, PeerAuthenticationEvent.denied("cannot check the writer of each read: " + e.getMessage(), e));
+      return;
+    }
     if (!ch.attr(AUTHENTICATED).compareAndSet(null, new Authenticated(identity, s))) {
       // the identity is set once; a second handler must not replace it with its own
       place.release();
+      if (senders != null) {
+        senders.discard();
+      }
       closeQuietly(s);
       deny(ctx, PeerAuthenticationEvent.denied("the channel was already authenticated: "
           + "is a second PeerAuthenticationHandler in the pipeline?", null));
@@ -302,6 +331,11 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     decided = true;
     allowed = true;
     session = s;
+    if (senders != null) {
+      // before any read of the allowed channel: every one passes the check from the first
+      senders.install(ch);
+      ctx.pipeline().addBefore(ctx.name(), null, senders);
+    }
     ch.closeFuture().addListener(f -> {
       closeQuietly(s);
       place.release();
@@ -323,6 +357,54 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     if (auth.revalidateWhen() == null && ctx.pipeline().context(this) != null) {
       ctx.pipeline().remove(this);
     }
+  }
+
+  /**
+   * Has the kernel label every write on this channel with its writer from now on, and on the
+   * listening socket it came from, whose later connections then inherit that from their first byte
+   * (what arrives between an accept and this, on a listener not prepared, names no writer, and is
+   * refused). A failure shows again, with its reason, when the check is set up on allow.
+   */
+  private void labelWriters(Channel ch) {
+    Channel parent = ch.parent();
+    Boolean listener = parent == null ? null : parent.attr(WRITERS_LABELLED).get();
+    if (Boolean.TRUE.equals(listener)) {
+      return; // the listener labels them already: this socket inherited it when it was accepted
+    }
+    try {
+      auth.verifier().prepareListener(ChannelPeerHandles.of(ch));
+    } catch (PeerIdentificationException | RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "peerid: cannot label the writers of " + ch + " yet: " + e);
+    }
+    if (parent != null && listener == null) {
+      try {
+        auth.verifier().prepareListener(ChannelPeerHandles.of(parent));
+        parent.attr(WRITERS_LABELLED).set(Boolean.TRUE);
+      } catch (PeerIdentificationException | RuntimeException e) {
+        // e.g. a JDK server channel, whose descriptor is out of reach: label each connection instead
+        parent.attr(WRITERS_LABELLED).set(Boolean.FALSE);
+        LOG.log(Level.DEBUG, () -> "peerid: cannot label the writers of " + parent + ": " + e);
+      }
+    }
+  }
+
+  /**
+   * The per-read writer check of an allowed channel; null when turned off or where the backend
+   * cannot tell writers apart (macOS, Windows).
+   */
+  private SenderCheckHandler senderCheck(ChannelHandlerContext ctx, PeerSession s) throws PeerVerificationException {
+    if (!auth.checksSenders()) {
+      return null;
+    }
+    SenderCheck check;
+    try {
+      check = s.senderCheck(ChannelPeerHandles.of(ctx.channel()));
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+    // bytes the transport read before the verdict (epoll for a half-closed peer, Reactor Netty's
+    // reads) are replayed unchecked: their writer was never looked at (see docs/netty.md)
+    return new SenderCheckHandler(auth, check);
   }
 
   private void deny(ChannelHandlerContext ctx, PeerAuthenticationEvent event) {

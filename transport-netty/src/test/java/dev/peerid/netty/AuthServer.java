@@ -1,5 +1,6 @@
 package dev.peerid.netty;
 
+import dev.peerid.PeerIdentificationException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -41,6 +42,8 @@ final class AuthServer implements AutoCloseable {
   final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
   final AtomicInteger earlyReads = new AtomicInteger();
   final AtomicInteger doubleEvents = new AtomicInteger();
+  /** Reads that reached the application after an allow event (the first one is answered). */
+  final AtomicInteger appReads = new AtomicInteger();
   final List<Channel> children = new CopyOnWriteArrayList<>();
   private final EventLoopGroup group;
   private final Channel server;
@@ -79,6 +82,11 @@ final class AuthServer implements AutoCloseable {
       server = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
     } else {
       server = b.register().sync().channel();
+    }
+    try {
+      auth.prepareListener(server);
+    } catch (PeerIdentificationException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -134,6 +142,7 @@ final class AuthServer implements AutoCloseable {
         earlyReads.incrementAndGet();
         return;
       }
+      appReads.incrementAndGet();
       if (answered) {
         return;
       }

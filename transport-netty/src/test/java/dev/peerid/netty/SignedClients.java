@@ -5,6 +5,8 @@ import static dev.peerid.netty.Tools.run;
 
 import dev.peerid.TrustStore;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -52,6 +54,33 @@ public final class SignedClients {
     } catch (AssertionError noXattrPermission) {
       run(cmd(evmctl, "ima_sign", "--sigfile", "-k", key, "-a", "sha256", file));
     }
+  }
+
+  /**
+   * Builds the Go program in the test resource {@code resource} (next to this class) into
+   * {@code dir/bin/name} and signs it with this vendor key.
+   */
+  public Path signedGoProgram(Path dir, String resource, String name) throws IOException, InterruptedException {
+    Path go = Tools.tool("go");
+    Path src = dir.resolve(name + ".go");
+    try (InputStream in = SignedClients.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("no test resource " + resource);
+      }
+      Files.write(src, in.readAllBytes());
+    }
+    Path out = Files.createDirectories(dir.resolve("bin")).resolve(name);
+    ProcessBuilder b = new ProcessBuilder(cmd(go, "build", "-o", out, src)).redirectErrorStream(true);
+    b.environment().put("GOCACHE", dir.resolve("gocache").toString());
+    b.environment().put("GOPATH", dir.resolve("gopath").toString());
+    b.environment().put("GO111MODULE", "off");
+    Process p = b.start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new AssertionError("go build " + resource + " failed: " + log);
+    }
+    sign(Tools.tool("evmctl"), key, out);
+    return out;
   }
 
   public TrustStore trustStore() throws Exception {

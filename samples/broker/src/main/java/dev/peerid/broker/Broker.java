@@ -1,5 +1,6 @@
 package dev.peerid.broker;
 
+import dev.peerid.PeerIdentificationException;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
@@ -132,6 +133,12 @@ final class Broker implements AutoCloseable {
       } else {
         preBound.bind(AFUNIXSocketAddress.of(temp), 256);
         server = b.register().sync().channel();
+      }
+      // before the socket is reachable at its public path: every connection names each read's writer
+      try {
+        auth.prepareListener(server);
+      } catch (PeerIdentificationException e) {
+        throw new IOException("cannot prepare the listening socket: " + e.getMessage(), e);
       }
       Files.setPosixFilePermissions(temp, s.socketMode());
       Files.move(temp, socket, StandardCopyOption.ATOMIC_MOVE);
