@@ -36,10 +36,7 @@ class PeeridCliIT {
   private Path signedCopy(String name, String... evmctlOptions) throws Exception {
     Path file = dir.resolve(name);
     Files.copy(Path.of("/bin/true"), file, StandardCopyOption.REPLACE_EXISTING);
-    List<String> cmd = new java.util.ArrayList<>(List.of("evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256"));
-    cmd.addAll(List.of(evmctlOptions));
-    cmd.add(name);
-    Tools.ok(dir, cmd.toArray(String[]::new));
+    Tools.evmctlSign(dir, "vendor.key", name, evmctlOptions);
     return file;
   }
 
@@ -114,6 +111,7 @@ class PeeridCliIT {
     assertEquals(1, tampered.status());
     assertTrue(tampered.out().contains("\"status\":\"invalid\""), tampered.out());
 
+    Tools.requireRoot("writing a garbage security.ima");
     Path garbage = dir.resolve("garbage");
     Files.copy(Path.of("/bin/true"), garbage);
     Tools.ok(dir, "setfattr", "-n", "security.ima", "-v", "0x0302040000", "garbage");
@@ -146,6 +144,7 @@ class PeeridCliIT {
 
   @Test
   void signedByPeeridVerifiesWithEvmctlInBothStorages() throws Exception {
+    Tools.requireRoot("peerid sign into security.ima");
     Path xattr = dir.resolve("x");
     Path sidecar = dir.resolve("s");
     Files.copy(Path.of("/bin/true"), xattr);
@@ -186,7 +185,7 @@ class PeeridCliIT {
   void inspectStrictSeesCodeModifiedInMemory() throws Exception {
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
-    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Tools.evmctlSign(dir, "vendor.key", "sleeper");
     Process p = new ProcessBuilder(sleeper.toString(), "60").start();
     try {
       String pid = Long.toString(p.pid());
@@ -210,7 +209,7 @@ class PeeridCliIT {
   void inspectIdentifiesARunningSignedProcessByPid() throws Exception {
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
-    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Tools.evmctlSign(dir, "vendor.key", "sleeper");
     Process p = new ProcessBuilder(sleeper.toString(), "60").start();
     try {
       Tools.Result r = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--json", Long.toString(p.pid()));
