@@ -5,6 +5,7 @@
  */
 module dev.peerid {
   requires java.naming;
+  requires jdk.jfr;
 
   exports dev.peerid;
   exports dev.peerid.spi;

@@ -27,6 +27,7 @@ import java.util.Set;
  * topic publish alerts  signed by "vendor" and uid = 0   # per topic: publish or read
  * topic read    alerts  signed
  * socket-mode 0660                                    # permissions of the socket file
+ * audit /var/log/broker/verdicts.jsonl                # one JSON line per connection's verdict
  * </pre>
  *
  * A route or topic without a rule is open to every peer the connection policy let in. The first
@@ -47,6 +48,7 @@ final class AccessRules {
   private final Map<String, Policy> publish = new HashMap<>();
   private final Map<String, Policy> read = new HashMap<>();
   private Set<PosixFilePermission> socketMode;
+  private Path audit;
 
   Optional<Policy> connect() {
     return Optional.ofNullable(connect);
@@ -66,6 +68,11 @@ final class AccessRules {
 
   Optional<Set<PosixFilePermission>> socketMode() {
     return Optional.ofNullable(socketMode);
+  }
+
+  /** The file that gets one JSON line (VerdictJson) per connection's verdict. */
+  Optional<Path> audit() {
+    return Optional.ofNullable(audit);
   }
 
   static AccessRules empty() {
@@ -124,8 +131,14 @@ final class AccessRules {
           }
           rules.socketMode = mode(where, words[1]);
         }
+        case "audit" -> {
+          if (rules.audit != null || line.length() == "audit".length()) {
+            throw new ConfigException(where + ": expected one 'audit FILE'");
+          }
+          rules.audit = Path.of(line.substring("audit".length()).strip());
+        }
         default -> throw new ConfigException(where + ": unknown rule '" + words[0]
-            + "' (expected connect, route, topic or socket-mode)");
+            + "' (expected connect, route, topic, socket-mode or audit)");
       }
     }
     return rules;
