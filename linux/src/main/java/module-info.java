@@ -6,6 +6,8 @@ import dev.peerid.spi.PeerBackend;
 /**
  * The Linux backend: peers of Unix sockets (SO_PEERCRED, pidfd, /proc) and IMA signatures
  * (security.ima or an evmctl sidecar). JNA is an automatic module (it has no module descriptor).
+ * {@code JdkChannels} reads a JDK channel's descriptor through {@code sun.nio.ch}: on the module
+ * path that takes {@code --add-exports java.base/sun.nio.ch=dev.peerid.linux}.
  */
 @SuppressWarnings("requires-automatic")
 module dev.peerid.linux {

@@ -9,6 +9,8 @@ module dev.peerid.netty {
   requires io.netty.common;
   requires io.netty.transport.unix.common;
   requires static org.newsclub.net.unix;
+  // only for NioDomainSocketChannel (JdkChannelHandles), through the Linux backend's JdkChannels
+  requires static dev.peerid.linux;
 
   exports dev.peerid.netty;
 }

@@ -18,8 +18,10 @@ final class ExecutablePredicates {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
       String actual = identity.executable().path();
-      return actual.equals(path) ? PolicyOutcome.holds(describe())
-          : PolicyOutcome.fails(describe() + " does not hold: the executable is " + actual);
+      if (!actual.equals(path)) {
+        return PolicyOutcome.fails(describe() + " does not hold: the executable is " + actual);
+      }
+      return unconfirmed(describe(), identity.executable()).orElse(PolicyOutcome.holds(describe()));
     }
 
     @Override
@@ -33,14 +35,25 @@ final class ExecutablePredicates {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
       String actual = identity.executable().path();
-      return glob.matches(actual) ? PolicyOutcome.holds(describe() + " (" + actual + ")")
-          : PolicyOutcome.fails(describe() + " does not hold: the executable is " + actual);
+      if (!glob.matches(actual)) {
+        return PolicyOutcome.fails(describe() + " does not hold: the executable is " + actual);
+      }
+      return unconfirmed(describe(), identity.executable())
+          .orElse(PolicyOutcome.holds(describe() + " (" + actual + ")"));
     }
 
     @Override
     public String describe() {
       return "path matches " + quote(glob.pattern());
     }
+  }
+
+  /** A failure when the path, where the server looks, is not the running file. */
+  private static Optional<PolicyOutcome> unconfirmed(String clause, ExecutableInfo executable) {
+    return executable.pathNamesTheFile() ? Optional.empty()
+        : Optional.of(PolicyOutcome.fails(clause + " does not hold: " + executable.path() + " is not the file the"
+            + " peer runs where the server looks it up (the file was deleted or replaced, or the peer sees its own"
+            + " mount namespace or root)"));
   }
 
   /** {@code sha256 = HEX}: the SHA-256 of the whole executable file, compared in constant time. */

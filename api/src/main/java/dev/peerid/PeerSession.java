@@ -31,7 +31,8 @@ public final class PeerSession implements AutoCloseable {
 
   /**
    * Throws unless the peer process that was verified is still alive and runs the same executable
-   * file. Costs a few system calls.
+   * file (and, on Linux, has not entered a user namespace of its own since, where it could rename
+   * its executable). Costs a few system calls.
    */
   public void revalidate() throws PeerVerificationException {
     verdict.requireAllowed();

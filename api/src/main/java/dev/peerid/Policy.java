@@ -35,6 +35,8 @@ import java.util.Objects;
  *            | 'hardened'                        Apple hardened runtime enabled
  *            | 'entitlement' STRING              Apple entitlement granted (value true)
  *            | 'interpreter' | 'traced' | 'injected'     risk facts (see below)
+ *            | 'namespaced'                      Linux: in a user namespace of its own (see below)
+ *            | 'protected'                       Linux: other processes of its user cannot write it
  * CMP       := '=' | '!=' | '&lt;' | '&lt;=' | '&gt;' | '&gt;='
  * FIELD     := 'subject.CN' | 'subject.O' | 'subject.OU' | 'sha256'
  * </pre>
@@ -71,6 +73,14 @@ import java.util.Objects;
  *       {@code [a-z]} and {@code [!a-z]} are classes. Both {@code /} and {@code \} separate
  *       segments; a backslash is a literal character, not an escape. Matching is case-sensitive.
  *   <li>{@code sha256} makes the verifier hash the executable ({@link #needsSha256()}).
+ *   <li>{@code path} and {@code path matches} hold only when the path, looked up by the server in
+ *       its own namespaces, names the very file the peer runs ({@link ExecutableInfo#pathNamesTheFile()}).
+ *   <li>{@code protected} holds for a peer that other processes of its own user cannot trace or
+ *       write into ({@link MemoryProtection#PROTECTED}: on Linux, not dumpable, as
+ *       {@code prctl(PR_SET_DUMPABLE, 0)} or a setgid program makes it, and in the server's user
+ *       namespace); it is false where the platform cannot tell. Require it ({@code signed by "v" and
+ *       protected}) where a same-user process writing into the verified client is in your threat
+ *       model; the nearest thing on macOS is the hardened runtime ({@code hardened}).
  * </ul>
  *
  * <h2 id="defaults">Secure defaults</h2>
@@ -80,6 +90,10 @@ import java.util.Objects;
  *       names {@code interpreter};
  *   <li>is traced by a debugger, unless the policy names {@code traced};
  *   <li>has injected libraries, unless the policy names {@code injected};
+ *   <li>runs in a user namespace other than the server's, unless the policy names
+ *       {@code namespaced}: there it can repoint its own {@code /proc/PID/exe} and mount its own
+ *       files, so no clause is judged on its executable (no {@code signed}, signer, {@code sha256}
+ *       or {@code path} clause holds); naming {@code namespaced} accepts its executable's word;
  *   <li>has a valid Apple code signature that does not enable the hardened runtime (its
  *       {@code hardenedRuntime} attribute is {@code "false"}), unless the policy names
  *       {@code hardened};
@@ -142,8 +156,13 @@ public final class Policy {
       return Verdict.deny(null, "no peer identity to evaluate");
     }
     try {
-      PolicyOutcome outcome = expression.evaluate(identity);
       List<String> defaultDenials = defaults.denials(identity);
+      if (!defaults.executableIsEvidence(identity)) {
+        // the executable's signature, digest and path say nothing of this peer: no clause is judged
+        // on them, and the default denial above says why
+        return Verdict.deny(identity, defaultDenials);
+      }
+      PolicyOutcome outcome = expression.evaluate(identity);
       if (outcome.holds() && defaultDenials.isEmpty()) {
         List<String> reasons = new ArrayList<>(outcome.reasons());
         reasons.addAll(defaults.notes(identity));

@@ -30,7 +30,7 @@ final class PolicyParser {
 
   private static final List<String> PREDICATES = List.of("signed", "uid", "gid", "user", "group", "path", "sha256",
       "platform", "team", "identifier", "certificate", "interpreter", "traced", "anchor", "injected", "hardened",
-      "entitlement");
+      "entitlement", "namespaced", "protected");
   private static final List<String> OTHER_WORDS = List.of("not", "and", "or", "by", "in", "matches", "leaf", "root",
       "apple", "generic", "linux", "macos", "windows", "subject.CN", "subject.O", "subject.OU");
 
@@ -45,6 +45,7 @@ final class PolicyParser {
   private boolean mentionsInterpreter;
   private boolean mentionsTraced;
   private boolean mentionsInjected;
+  private boolean mentionsNamespaced;
   private boolean mentionsHardened;
   private final Set<String> mentionedEntitlements = new HashSet<>();
 
@@ -69,7 +70,7 @@ final class PolicyParser {
       throw unexpected();
     }
     SecureDefaults defaults = new SecureDefaults(mentionsInterpreter, mentionsTraced, mentionsInjected,
-        mentionsHardened, mentionedEntitlements);
+        mentionsHardened, mentionedEntitlements, mentionsNamespaced);
     return new Parsed(root, needsSha256, defaults);
   }
 
@@ -165,6 +166,13 @@ final class PolicyParser {
         advance();
         mentionsInjected = true;
         return new RiskPredicates.Injected();
+      case "namespaced":
+        advance();
+        mentionsNamespaced = true;
+        return new RiskPredicates.Namespaced();
+      case "protected":
+        advance();
+        return new RiskPredicates.Protected();
       case "hardened":
         advance();
         mentionsHardened = true;

@@ -63,4 +63,40 @@ final class RiskPredicates {
         ? "the peer could not be shown to be untraced (a tracer of unknown pid, or more threads than were checked)"
         : "the peer is traced by pid " + risks.tracerPid();
   }
+
+  /** {@code namespaced}: the peer runs in a user namespace other than the server's. */
+  record Namespaced() implements PolicyExpr {
+    @Override
+    public PolicyOutcome evaluate(PeerIdentity identity) {
+      return identity.risks().namespaced() ? PolicyOutcome.holds("namespaced: the peer runs in a user namespace of its own")
+          : PolicyOutcome.fails("namespaced does not hold: the peer runs in the server's user namespace");
+    }
+
+    @Override
+    public String describe() {
+      return "namespaced";
+    }
+  }
+
+  /** {@code protected}: other processes of the peer's user cannot trace it or write into its memory. */
+  record Protected() implements PolicyExpr {
+    @Override
+    public PolicyOutcome evaluate(PeerIdentity identity) {
+      return switch (identity.risks().protection()) {
+        case PROTECTED -> PolicyOutcome.holds("protected: other processes of the peer's user cannot trace it or"
+            + " write into its memory");
+        case UNPROTECTED -> PolicyOutcome.fails("protected does not hold: any process of the peer's user can trace"
+            + " it or write into its memory (it is dumpable" + (identity.risks().namespaced()
+                ? ", or in a user namespace its user owns" : "") + "; a client protects itself with"
+            + " prctl(PR_SET_DUMPABLE, 0) before it connects)");
+        case UNKNOWN -> PolicyOutcome.fails("protected does not hold: " + identity.platform().id()
+            + " does not tell whether other processes of the peer's user can write into its memory");
+      };
+    }
+
+    @Override
+    public String describe() {
+      return "protected";
+    }
+  }
 }

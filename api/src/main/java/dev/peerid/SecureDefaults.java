@@ -12,9 +12,10 @@ import java.util.Set;
 /**
  * The denials every policy applies on top of its expression: interpreters, traced peers, peers
  * with injected libraries and, for valid Apple code signatures, a missing hardened runtime and
- * the entitlements that let other code in. A policy opts in to one of them by naming its predicate
- * anywhere in its expression ({@code interpreter}, {@code traced}, {@code injected},
- * {@code hardened}, {@code entitlement "<that exact key>"}); comments do not count.
+ * the entitlements that let other code in, and peers in a user namespace of their own. A policy
+ * opts in to one of them by naming its predicate anywhere in its expression ({@code interpreter},
+ * {@code traced}, {@code injected}, {@code hardened}, {@code entitlement "<that exact key>"},
+ * {@code namespaced}); comments do not count.
  */
 final class SecureDefaults {
   /** The entitlements denied by default, with what each lets in. */
@@ -36,8 +37,11 @@ final class SecureDefaults {
   private final boolean injected;
   private final boolean hardened;
   private final Set<String> entitlements;
+  private final boolean namespaced;
 
-  SecureDefaults(boolean interpreter, boolean traced, boolean injected, boolean hardened, Set<String> entitlements) {
+  SecureDefaults(boolean interpreter, boolean traced, boolean injected, boolean hardened, Set<String> entitlements,
+      boolean namespaced) {
+    this.namespaced = namespaced;
     this.interpreter = interpreter;
     this.traced = traced;
     this.injected = injected;
@@ -45,10 +49,25 @@ final class SecureDefaults {
     this.entitlements = Set.copyOf(entitlements);
   }
 
+  /**
+   * Whether the expression may judge this peer by its executable at all: not a peer in a user
+   * namespace of its own, unless the policy named {@code namespaced}.
+   */
+  boolean executableIsEvidence(PeerIdentity identity) {
+    return namespaced || !identity.risks().namespaced();
+  }
+
   /** Reasons to deny regardless of the expression; empty when none applies. */
   List<String> denials(PeerIdentity identity) {
     List<String> reasons = new ArrayList<>();
     RiskFacts risks = identity.risks();
+    if (risks.namespaced() && !namespaced) {
+      reasons.add("the peer runs in a user namespace of its own, where it holds every capability and can point"
+          + " its /proc/PID/exe at any file (prctl PR_SET_MM_MAP) or mount its own files over libraries: the"
+          + " signature, digest and path of " + identity.executable().path() + " are no evidence of the code it"
+          + " runs, so no signed, signer, sha256 or path clause holds for it; add 'namespaced' to the policy to"
+          + " accept such peers (sandboxes, rootless containers) on their executable's word");
+    }
     Optional<String> interpreterName = risks.interpreter();
     if (interpreterName.isPresent() && !interpreter) {
       reasons.add("the peer runs " + identity.executable().path() + ", an interpreter (" + interpreterName.get()
@@ -90,6 +109,10 @@ final class SecureDefaults {
     }
     if (!risks.injectedLibraries().isEmpty()) {
       notes.add("injected libraries allowed by the policy: " + String.join(", ", risks.injectedLibraries()));
+    }
+    if (risks.namespaced()) {
+      notes.add("peer in a user namespace of its own allowed by the policy: its executable may not be the code"
+          + " it runs");
     }
     return notes;
   }

@@ -21,6 +21,9 @@ final class TestPeers {
   private boolean traced;
   private long tracerPid = ProcessInfo.UNKNOWN;
   private List<String> injected = new ArrayList<>();
+  private Namespaces namespaces = Namespaces.SERVERS;
+  private MemoryProtection protection = MemoryProtection.UNKNOWN;
+  private boolean pathNamesTheFile = true;
 
   static TestPeers running() {
     return new TestPeers();
@@ -107,14 +110,30 @@ final class TestPeers {
     return this;
   }
 
+  TestPeers namespaces(Namespaces n) {
+    namespaces = n;
+    return this;
+  }
+
+  TestPeers protection(MemoryProtection p) {
+    protection = p;
+    return this;
+  }
+
+  TestPeers pathNamesTheFile(boolean names) {
+    pathNamesTheFile = names;
+    return this;
+  }
+
   TestPeers injected(String library) {
     injected.add(library);
     return this;
   }
 
   PeerIdentity build() {
-    ExecutableInfo exe = new ExecutableInfo(path, new FileIdentity(2049, 77, 123456, 1, 2), Optional.ofNullable(sha256));
-    RiskFacts risks = new RiskFacts(interpreter, traced, tracerPid, injected);
+    ExecutableInfo exe = new ExecutableInfo(path, new FileIdentity(2049, 77, 123456, 1, 2), Optional.ofNullable(sha256),
+        pathNamesTheFile);
+    RiskFacts risks = new RiskFacts(interpreter, traced, tracerPid, injected, namespaces, protection);
     return process == null ? PeerIdentity.ofFile(platform, exe, signature, risks)
         : PeerIdentity.ofProcess(platform, process, exe, signature, risks);
   }

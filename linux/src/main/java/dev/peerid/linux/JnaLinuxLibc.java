@@ -20,15 +20,16 @@ final class JnaLinuxLibc implements LinuxLibc {
   private static final int SO_PEERGROUPS = 59;
   private static final int SO_PEERPIDFD = 77;
   private static final int POLLIN = 0x1;
+  private static final int F_DUPFD_CLOEXEC = 1030;
   private static final long SYS_PIDFD_OPEN = 434; // same number on every architecture (unified table)
   private static final int MAX_GROUPS = 65536; // NGROUPS_MAX
   private static final int O_RDONLY = 0;
   private static final int O_CLOEXEC = 0x80000; // the generic values (x86, arm, riscv, ...)
   private static final int O_DIRECTORY = 0x10000;
   private static final int O_PATH = 0x200000;
-  private static final int AT_FDCWD = -100;
   private static final int STATX_BASIC_STATS = 0x7ff;
   private static final int STATX_INO = 0x100;
+  private static final int STATX_UID = 0x8;
   private static final int AT_EMPTY_PATH = 0x1000;
   private static final byte[] EMPTY_PATH = {0};
   /** The statx fields FileIdentity needs (stx_ino, stx_size, stx_mtime, stx_ctime). */
@@ -51,6 +52,9 @@ final class JnaLinuxLibc implements LinuxLibc {
     static native int poll(long fds, long nfds, int timeout) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    // fcntl(2) is variadic; F_DUPFD_CLOEXEC takes one int
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
     // open(2) is variadic; without O_CREAT the mode is never read, so two arguments suffice
     static native int open(long path, int flags) throws LastErrorException;
@@ -186,6 +190,15 @@ final class JnaLinuxLibc implements LinuxLibc {
       return (int) C.syscall(SYS_PIDFD_OPEN, pid, 0);
     } catch (LastErrorException e) {
       throw errno("pidfd_open(" + pid + ")", e);
+    }
+  }
+
+  @Override
+  public int dupCloexec(int fd) throws ErrnoException {
+    try {
+      return C.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw errno("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", e);
     }
   }
 
@@ -353,6 +366,16 @@ final class JnaLinuxLibc implements LinuxLibc {
       throw new ErrnoException("statx", ENOSYS, "statx did not report the inode");
     }
     return b.getLong(Scratch.STRUCT + 32);
+  }
+
+  @Override
+  public long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    boolean self = name.length == 1 && name[0] == 0;
+    ByteBuffer b = statx(dirfd, name, self ? AT_EMPTY_PATH : 0, STATX_UID);
+    if ((b.getInt(Scratch.STRUCT) & STATX_UID) == 0) {
+      throw new ErrnoException("statx", ENOSYS, "statx did not report the owner");
+    }
+    return Integer.toUnsignedLong(b.getInt(Scratch.STRUCT + 20)); // stx_uid, after mask, blksize, attributes, nlink
   }
 
   /**

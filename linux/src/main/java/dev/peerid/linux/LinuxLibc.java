@@ -19,6 +19,8 @@ interface LinuxLibc {
   int ENOENT = 2;
   int EACCES = 13;
   int EINTR = 4;
+  /** The dirfd that means "relative to the working directory" (an absolute path ignores it). */
+  int AT_FDCWD = -100;
 
   /** The peer's credentials as the kernel captured them at connect(): {@code SO_PEERCRED}. */
   PeerCredentials peerCredentials(int socketFd) throws ErrnoException;
@@ -34,6 +36,14 @@ interface LinuxLibc {
 
   /** {@code pidfd_open(pid, 0)} (Linux 5.3+). The caller owns the returned descriptor. */
   int pidfdOpen(long pid) throws ErrnoException;
+
+  /**
+   * {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor for the same open file, which the
+   * caller owns. The default answers ENOSYS, for test doubles that do not care.
+   */
+  default int dupCloexec(int fd) throws ErrnoException {
+    throw new ErrnoException("fcntl", ENOSYS, "not implemented");
+  }
 
   /** True once the process a pidfd names has exited (the pidfd polls readable). */
   boolean hasExited(int pidfd) throws ErrnoException;
@@ -89,6 +99,15 @@ interface LinuxLibc {
    */
   default int openDirectoryPath(byte[] path) throws ErrnoException {
     throw new ErrnoException("open", ENOSYS, "not implemented");
+  }
+
+  /**
+   * The owner ({@code stx_uid}) of {@code name} relative to {@code dirfd}, following links; with an
+   * empty name ({@code {0}}), of the file {@code dirfd} itself ({@code AT_EMPTY_PATH}). The
+   * default answers ENOSYS, for test doubles that do not care.
+   */
+  default long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    throw new ErrnoException("statx", ENOSYS, "not implemented");
   }
 
   /** {@code statfs.f_type} of FUSE filesystems. */

@@ -22,8 +22,9 @@ import java.util.ServiceLoader;
  * for its ids, {@code SO_PEERPIDFD} (Linux 6.5+) to pin it against pid reuse, with the process
  * start time as the fallback pin, and {@code /proc/<pid>/exe} for the executable it runs.
  *
- * <p>Accepts {@link PeerHandle.SocketFd}, {@link PeerHandle.ProcessId} (racy: for inspection) and
- * the junixsocket handles made by {@link LinuxPeers}. Loads on every OS and reports itself
+ * <p>Accepts {@link PeerHandle.SocketFd}, {@link PeerHandle.ProcessFd} (a pidfd, duplicated: the
+ * caller's stays theirs), {@link PeerHandle.ProcessId} (racy: for inspection) and the junixsocket
+ * handles made by {@link LinuxPeers}. Loads on every OS and reports itself
  * unsupported off Linux; the system property {@value #DISABLE_PROPERTY}{@code =true} disables it.
  */
 public final class LinuxPeerBackend implements PeerBackend {
@@ -54,6 +55,7 @@ public final class LinuxPeerBackend implements PeerBackend {
   private volatile boolean noPeerPidfd;
   private volatile boolean noPeerGroups;
   private final boolean checkMappedLibraries;
+  private final ServerNamespaces namespaces;
   private final RecentProcesses recent;
   /** 0 unknown yet, 1 pidfds live on pidfs (Linux 6.9+), -1 they do not: no process can be recognised. */
   private volatile int pidfdsOnPidfs;
@@ -93,6 +95,16 @@ public final class LinuxPeerBackend implements PeerBackend {
   private LinuxPeerBackend(Builder b) {
     this.checkMappedLibraries = b.checkMappedLibraries;
     Throwable cause = b.libc != null ? null : probe();
+    ServerNamespaces own = null;
+    if (cause == null) {
+      try {
+        own = ServerNamespaces.ofThisProcess();
+      } catch (IOException | RuntimeException e) {
+        // no peer could be placed relative to the server's namespaces: identify none
+        cause = new UnsupportedOperationException("cannot read this process's own namespaces in /proc/self: " + e, e);
+      }
+    }
+    this.namespaces = own;
     this.unavailable = cause;
     this.libc = b.libc != null ? b.libc : cause == null ? new JnaLinuxLibc() : null;
     this.proc = ProcFs.system(libc);
@@ -220,7 +232,7 @@ public final class LinuxPeerBackend implements PeerBackend {
   @Override
   public boolean accepts(PeerHandle handle) {
     return handle instanceof PeerHandle.SocketFd || handle instanceof PeerHandle.ProcessId
-        || handle instanceof LinuxPeers.JunixsocketHandle;
+        || handle instanceof PeerHandle.ProcessFd || handle instanceof LinuxPeers.JunixsocketHandle;
   }
 
   @Override
@@ -234,6 +246,9 @@ public final class LinuxPeerBackend implements PeerBackend {
     }
     if (handle instanceof PeerHandle.ProcessId p) {
       return attachPid(p.pid());
+    }
+    if (handle instanceof PeerHandle.ProcessFd p) {
+      return attachPidfd(p.fd());
     }
     throw new PeerIdentificationException("the linux backend does not accept a "
         + (handle == null ? "null handle" : handle.getClass().getName()));
@@ -363,8 +378,7 @@ public final class LinuxPeerBackend implements PeerBackend {
     } catch (IOException | PeerIdentificationException e) {
       return; // it exited, or its directory cannot be opened: nothing to remember
     }
-    recent.remember(processInode, p.process().pid(), new ProcFs.Exe(p.executable().path(), p.executable().identity()),
-        p.risks(), credentials, readAtNanos, dir);
+    recent.remember(processInode, p.process().pid(), p.executable(), p.risks(), credentials, readAtNanos, dir);
   }
 
   /** The pidfs inode that names the process for the whole boot; -1 where pidfds are not on pidfs. */
@@ -403,6 +417,13 @@ public final class LinuxPeerBackend implements PeerBackend {
     return LinuxPeerProcess.read(libc, proc, environment(), pid, pidfd, startTime, null, true, users, groups);
   }
 
+  /** The same full read as a socket's peer, pinned by a duplicate of the caller's pidfd. */
+  private PeerProcess attachPidfd(int fd) throws PeerIdentificationException {
+    Pidfds.Pinned pinned = Pidfds.pin(libc, fd);
+    return LinuxPeerProcess.read(libc, proc, environment(), pinned.pid(), pinned.pidfd(), -1, null, false,
+        users, groups);
+  }
+
   private long startTime(long pid) throws PeerIdentificationException {
     try {
       return proc.startTime(pid);
@@ -424,7 +445,7 @@ public final class LinuxPeerBackend implements PeerBackend {
     if (e == null) {
       e = new LinuxPeerProcess.Environment(findImaVerifier(), KnownInterpreters.system(),
           checkMappedLibraries ? Optional.of(new MappedLibraries()) : Optional.empty(),
-          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty());
+          checkMappedLibraries ? Optional.of(new ModifiedCode()) : Optional.empty(), namespaces);
       environment = e;
     }
     return e;

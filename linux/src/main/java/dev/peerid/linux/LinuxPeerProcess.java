@@ -5,6 +5,8 @@ import dev.peerid.Digest;
 import dev.peerid.ExecutableInfo;
 import dev.peerid.FileIdentity;
 import dev.peerid.Interpreters;
+import dev.peerid.MemoryProtection;
+import dev.peerid.Namespaces;
 import dev.peerid.PeerIdentificationException;
 import dev.peerid.ProcessInfo;
 import dev.peerid.RiskFacts;
@@ -48,7 +50,7 @@ final class LinuxPeerProcess implements PeerProcess {
 
   /** What a process needs besides its pin: the verifiers and the system's interpreters. */
   record Environment(Optional<ExecutableVerifier> imaVerifier, KnownInterpreters interpreters,
-      Optional<MappedLibraries> mappedLibraries, Optional<ModifiedCode> modifiedCode) {}
+      Optional<MappedLibraries> mappedLibraries, Optional<ModifiedCode> modifiedCode, ServerNamespaces namespaces) {}
 
   private LinuxPeerProcess(LinuxLibc libc, ProcFs proc, Environment env, long pid, int pidfd, long startTime,
       ProcessInfo process, ExecutableInfo executable, RiskFacts risks) {
@@ -80,23 +82,27 @@ final class LinuxPeerProcess implements PeerProcess {
       ProcFs.Status status = proc.status(pid);
       Credentials c = credentials != null ? credentials : new Credentials(status.euid(), status.egid(), status.groups());
       long tracer = status.tracerPid() != 0 ? status.tracerPid() : proc.otherThreadTracer(pid, MAX_THREADS_CHECKED);
+      Namespaces namespaces = env.namespaces().of(proc, pid);
+      MemoryProtection protection = ServerNamespaces.protection(proc.dumpOwner(pid), namespaces.ownUser());
+      boolean pathNamesTheFile = namesTheFile(proc, path, identity);
       List<String> injected = proc.injectedLibraries(pid);
       if (env.mappedLibraries().isPresent()) {
         injected = new java.util.ArrayList<>(injected);
         String maps = MappedLibraries.read(proc.maps(pid));
-        injected.addAll(env.mappedLibraries().get().untrusted(maps, path, identity.inode()));
+        injected.addAll(env.mappedLibraries().get().untrusted(maps, path, identity, proc.root(pid),
+            Interpreters.byPath(path).isEmpty()));
         // the strict backend also holds the executable's code in memory to the file it verifies
         if (env.modifiedCode().isPresent()) {
           injected.addAll(env.modifiedCode().get().check(proc, pid, maps, path, identity));
         }
       }
       RiskFacts risks = new RiskFacts(Optional.empty(), tracer != 0,
-          tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, injected);
+          tracer >= 0 ? tracer : ProcessInfo.UNKNOWN, injected, namespaces, protection);
       String token = pidfd >= 0 ? "pidfd" : "starttime:" + startTime;
       ProcessInfo info = new ProcessInfo(pid, c.uid(), c.gid(), c.groups(), users.name(c.uid()), groups.name(c.gid()),
           token, racy);
       LinuxPeerProcess p = new LinuxPeerProcess(libc, proc, env, pid, pidfd, startTime, info,
-          new ExecutableInfo(path, identity), risks);
+          new ExecutableInfo(path, identity, Optional.empty(), pathNamesTheFile), risks);
       // what was read above belongs to this process only if it is still alive now
       p.confirmAlive();
       done = true;
@@ -130,9 +136,27 @@ final class LinuxPeerProcess implements PeerProcess {
    */
   static LinuxPeerProcess readKnown(LinuxLibc libc, ProcFs proc, Environment env, int pidfd,
       RecentProcesses.Known known, Credentials credentials, NameDatabase users, NameDatabase groups) {
+    RiskFacts risks = known.risks;
     try {
       if (!proc.exeIdentityAt(known.pid, known.procDir).equals(known.exe.identity())) {
         return null;
+      }
+      // every connection: a process can enter a user namespace of its own at any moment (and never
+      // leave it, so one already in its own needs no look)
+      if (!risks.namespaced() && !env.namespaces().sharesUserNamespace(proc, known.pid, known.procDir)) {
+        return null; // it did since the full read: read it in full again (its mounts may differ too)
+      }
+      // a protected process can make itself dumpable again (prctl), which lets others of its user
+      // write into it: a protected verdict is read fresh on every connection. The other way round
+      // (made non-dumpable since) is seen by the next full read: until then it is wrongly
+      // unprotected, which only refuses what a policy requiring 'protected' would have allowed.
+      // (a process running as root is protected whatever its flag: no ordinary user may write into it)
+      if (risks.protection() == MemoryProtection.PROTECTED && credentials.uid() != 0) {
+        MemoryProtection now = ServerNamespaces.protection(proc.dumpOwnerAt(known.pid, known.procDir), risks.namespaced());
+        if (now != MemoryProtection.PROTECTED) {
+          risks = new RiskFacts(risks.interpreter(), risks.traced(), risks.tracerPid(), risks.injectedLibraries(),
+              risks.namespaces(), now);
+        }
       }
     } catch (IOException e) {
       return null;
@@ -140,12 +164,24 @@ final class LinuxPeerProcess implements PeerProcess {
     try {
       ProcessInfo info = new ProcessInfo(known.pid, credentials.uid(), credentials.gid(), credentials.groups(),
           users.name(credentials.uid()), groups.name(credentials.gid()), "pidfd", false);
-      return new LinuxPeerProcess(libc, proc, env, known.pid, pidfd, -1, info,
-          new ExecutableInfo(known.exe.path(), known.exe.identity()), known.risks);
+      return new LinuxPeerProcess(libc, proc, env, known.pid, pidfd, -1, info, known.exe, risks);
     } catch (RuntimeException e) {
       libc.close(pidfd);
       throw e;
     }
+  }
+
+  /**
+   * Whether {@code path}, looked up here, in the server's mount namespace and root, is the file the
+   * process runs: not so for a deleted file (the kernel appends " (deleted)"), nor for a path that,
+   * in the peer's own mount namespace or root, led to another file than it does here.
+   */
+  private static boolean namesTheFile(ProcFs proc, String path, FileIdentity identity) {
+    if (path.endsWith(" (deleted)")) {
+      return false;
+    }
+    FileIdentity here = proc.lookUp(path);
+    return here != null && here.device() == identity.device() && here.inode() == identity.inode();
   }
 
   /**
@@ -218,7 +254,7 @@ final class LinuxPeerProcess implements PeerProcess {
             + " is on a FUSE filesystem, which can give the kernel and peerid different bytes for the same file;"
             + " executables on FUSE are not verified"));
       }
-      ExecutableFile file = new ExecutableFile(held, path);
+      ExecutableFile file = new ExecutableFile(held, path, executable.pathNamesTheFile());
       VerifiedExecutable verified = env.imaVerifier().isPresent()
           ? env.imaVerifier().get().verify(file, context)
           : VerifiedExecutable.of(CodeSignature.unsigned(SignatureFormat.NONE,
@@ -254,8 +290,12 @@ final class LinuxPeerProcess implements PeerProcess {
   public void confirmUnchanged() throws PeerIdentificationException {
     ensureOpenForConfirm();
     FileIdentity now;
+    boolean enteredUserNamespace;
     try {
       now = proc.exeIdentity(pid);
+      // a peer judged in the server's user namespace that has entered one of its own since could
+      // rename its executable from now on
+      enteredUserNamespace = !risks.namespaced() && env.namespaces().inOwnUserNamespace(proc, pid);
     } catch (IOException e) {
       confirmAlive();
       throw readFailure(pid, e);
@@ -265,6 +305,10 @@ final class LinuxPeerProcess implements PeerProcess {
     if (!now.equals(executable.identity())) {
       throw new PeerIdentificationException("executable changed: process " + pid + " no longer runs the file "
           + executable.path() + " it ran when it was identified (did it exec another program?)");
+    }
+    if (enteredUserNamespace) {
+      throw new PeerIdentificationException("process " + pid + " entered a user namespace of its own after it was"
+          + " identified: there it can point its /proc/PID/exe at any file, so it is no longer the peer that was verified");
     }
   }
 

@@ -2,6 +2,7 @@ package dev.peerid.linux;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.peerid.FileIdentity;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -29,16 +30,25 @@ final class MappedLibraries {
   private static final int MAX_MAPS_BYTES = 4 << 20;
   private static final int MAX_REMEMBERED = 8192;
 
-  private final Map<String, Long> trusted = new ConcurrentHashMap<>();
+  /** Files found trustworthy: by the path the peer maps them under, and the device and inode mapped. */
+  private final Map<Mapped, Boolean> trusted = new ConcurrentHashMap<>();
+
+  private record Mapped(String path, long device, long inode) {}
 
   /**
-   * The suspicious libraries mapped executable into the process, as {@code "mapped:/path"} entries.
+   * The suspicious code mapped executable into the process: libraries as {@code "mapped:/path"}
+   * entries, and for a native program (not an interpreter, whose JIT writes code at run time)
+   * executable memory backed by no file as {@code "anonymous:<start>-<end>"}.
    *
-   * @param maps    the text of {@code /proc/<pid>/maps}
-   * @param exePath the process's executable (its own mapping is not a library)
-   * @param exeInode its inode
+   * @param maps     the text of {@code /proc/<pid>/maps}
+   * @param exePath  the process's executable (its own mapping is not a library)
+   * @param exe      its identity
+   * @param peerRoot the peer's root directory as the server reaches it ({@code /proc/<pid>/root}):
+   *                 a path in {@code maps} means a file in the peer's mount namespace and root,
+   *                 which need not be the file of that name where the server looks
+   * @param nativeCode whether the peer is a native program, for which anonymous code is injected code
    */
-  List<String> untrusted(String maps, String exePath, long exeInode) {
+  List<String> untrusted(String maps, String exePath, FileIdentity exe, Path peerRoot, boolean nativeCode) {
     Set<String> out = new LinkedHashSet<>();
     for (String line : maps.split("\n")) {
       String perms = MapsLine.perms(line, 0, line.length());
@@ -46,18 +56,31 @@ final class MappedLibraries {
         continue; // most lines: not code, and not worth parsing further
       }
       MapsLine m = MapsLine.parse(line);
-      if (m == null || m.inode() == 0 || !m.path().startsWith("/")) {
+      if (m == null) {
         continue;
       }
-      if (m.inode() == exeInode && m.path().equals(exePath)) {
+      if (m.inode() == 0) {
+        if (nativeCode && !KERNEL_CODE.contains(m.path())) {
+          out.add("anonymous:" + Long.toHexString(m.start()) + "-" + Long.toHexString(m.end())
+              + (m.path().isEmpty() ? "" : " " + m.path()));
+        }
         continue;
       }
-      if (!isTrusted(m.path(), m.inode())) {
+      if (!m.path().startsWith("/")) {
+        continue;
+      }
+      if (m.inode() == exe.inode() && m.device() == exe.device() && m.path().equals(exePath)) {
+        continue;
+      }
+      if (!isTrusted(new Mapped(m.path(), m.device(), m.inode()), peerRoot)) {
         out.add("mapped:" + m.path());
       }
     }
     return new ArrayList<>(out);
   }
+
+  /** Executable mappings the kernel itself provides. */
+  private static final Set<String> KERNEL_CODE = Set.of("[vdso]", "[vsyscall]");
 
   /** Reads {@code maps} (bounded); a process mapping more than that is not looked at in full. */
   static String read(Path maps) throws IOException {
@@ -71,22 +94,26 @@ final class MappedLibraries {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  private boolean isTrusted(String path, long inode) {
-    Long known = trusted.get(path);
-    if (known != null && known == inode) {
+  private boolean isTrusted(Mapped mapped, Path peerRoot) {
+    if (trusted.containsKey(mapped)) {
       return true;
     }
+    String path = mapped.path();
     if (path.endsWith(" (deleted)")) {
       return false;
     }
     try {
-      Path file = Path.of(path);
-      Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode,ino", LinkOption.NOFOLLOW_LINKS);
-      if (((Number) a.get("ino")).longValue() != inode || !rootOnly(a)) {
+      // through the peer's root: the file and directories it sees under that name, in its mount
+      // namespace, which must be the very file mapped (device and inode)
+      Path file = peerRoot.resolve(path.substring(1));
+      Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode,ino,dev", LinkOption.NOFOLLOW_LINKS);
+      if (((Number) a.get("ino")).longValue() != mapped.inode() || ((Number) a.get("dev")).longValue() != mapped.device()
+          || !rootOnly(a)) {
         return false;
       }
-      for (Path dir = file.getParent(); dir != null; dir = dir.getParent()) {
-        if (!rootOnly(Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS))) {
+      for (Path dir = file.getParent(); dir != null && dir.startsWith(peerRoot); dir = dir.getParent()) {
+        if (!rootOnly(Files.readAttributes(dir, "unix:uid,mode", dir.equals(peerRoot) ? new LinkOption[0]
+            : new LinkOption[] {LinkOption.NOFOLLOW_LINKS}))) {
           return false;
         }
       }
@@ -96,7 +123,7 @@ final class MappedLibraries {
     if (trusted.size() >= MAX_REMEMBERED) {
       trusted.clear();
     }
-    trusted.put(path, inode);
+    trusted.put(mapped, Boolean.TRUE);
     return true;
   }
 

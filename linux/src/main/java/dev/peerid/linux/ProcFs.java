@@ -38,6 +38,10 @@ final class ProcFs {
   private static final byte[] STAT = bytes("stat");
   private static final byte[] ENVIRON = bytes("environ");
   private static final byte[] PAGEMAP = bytes("pagemap");
+  static final byte[] USER_NAMESPACE = bytes("ns/user");
+  static final byte[] MOUNT_NAMESPACE = bytes("ns/mnt");
+  static final byte[] ROOT = bytes("root");
+  private static final byte[] USER_NAMESPACE_NAME = {'n', 's', '/', 'u', 's', 'e', 'r', 0};
   /** The charset the JDK uses for file names, so that a path reads here as Files would give it. */
   private static final Charset FILE_NAMES = fileNameCharset();
 
@@ -69,6 +73,11 @@ final class ProcFs {
   /** The magic link to the running executable; read it, never resolve it to a path and reopen. */
   Path exe(long pid) {
     return root.resolve(Long.toString(pid)).resolve("exe");
+  }
+
+  /** The process's root directory ({@code root}): paths it uses mean files under it. */
+  Path root(long pid) {
+    return root.resolve(Long.toString(pid)).resolve("root");
   }
 
   /** The process's memory map ({@code maps}). */
@@ -180,6 +189,76 @@ final class ProcFs {
       throw failure(pid, "exe", e);
     }
   }
+
+  /**
+   * The device and inode a link of {@code /proc/<pid>} leads to ({@link #USER_NAMESPACE},
+   * {@link #MOUNT_NAMESPACE}, {@link #ROOT}): a namespace's identity for the whole boot, or the
+   * process's root directory. Read by path: the caller confirms afterwards that the pid was still
+   * its process's.
+   */
+  FileIdentity linkTarget(long pid, byte[] name) throws IOException {
+    return stat(pid, path(pid, name), root.resolve(Long.toString(pid)).resolve(new String(name, StandardCharsets.US_ASCII)));
+  }
+
+  /** The user namespace of the process whose {@code /proc/<pid>} is {@code procDir}. */
+  FileIdentity userNamespaceAt(long pid, int procDir) throws IOException {
+    try {
+      return libc.statAt(procDir, USER_NAMESPACE_NAME);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, "ns/user", e);
+    }
+  }
+
+  /**
+   * The owner the kernel gives {@code /proc/<pid>/stat} now: the process's effective uid while it
+   * is dumpable, root (of the user namespace its memory belongs to) once it is not. (The
+   * {@code /proc/<pid>} directory itself always shows the effective uid, for ps.) Each lookup of
+   * the name recomputes it. Read by path: the caller confirms afterwards that the pid was still its
+   * process's.
+   */
+  long dumpOwner(long pid) throws IOException {
+    return owner(pid, LinuxLibc.AT_FDCWD, path(pid, STAT), root.resolve(Long.toString(pid)).resolve("stat"));
+  }
+
+  /** {@link #dumpOwner} through the {@code /proc/<pid>} descriptor bound to the process. */
+  long dumpOwnerAt(long pid, int procDir) throws IOException {
+    return owner(pid, procDir, STAT_NAME, heldFile(procDir).resolve("stat"));
+  }
+
+  private long owner(long pid, int dirfd, byte[] name, Path jdkFile) throws IOException {
+    try {
+      return libc.ownerAt(dirfd, name);
+    } catch (LinuxLibc.ErrnoException e) {
+      if (e.errno() == LinuxLibc.ENOSYS || e.errno() == LinuxLibc.EPERM) {
+        // no statx here (see stat): the JDK's stat asks the same getattr
+        return ((Number) Files.getAttribute(jdkFile, "unix:uid")).longValue();
+      }
+      throw failure(pid, "", e);
+    }
+  }
+
+  /**
+   * The identity of the file {@code path} names where this process looks it up, or null when it
+   * names nothing (or cannot be looked up).
+   */
+  FileIdentity lookUp(String path) {
+    byte[] name = path.getBytes(FILE_NAMES);
+    byte[] z = Arrays.copyOf(name, name.length + 1);
+    try {
+      return libc.stat(z);
+    } catch (LinuxLibc.ErrnoException e) {
+      if (e.errno() == LinuxLibc.ENOSYS || e.errno() == LinuxLibc.EPERM || e.errno() == 36 /* ENAMETOOLONG */) {
+        try {
+          return FileIdentity.of(Path.of(path));
+        } catch (IOException | RuntimeException jdk) {
+          return null;
+        }
+      }
+      return null;
+    }
+  }
+
+  private static final byte[] STAT_NAME = {'s', 't', 'a', 't', 0};
 
   private String readLink(long pid, byte[] link, Path jdkLink) throws IOException {
     byte[] buf = BUFFER.get();

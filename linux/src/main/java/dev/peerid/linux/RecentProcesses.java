@@ -1,5 +1,6 @@
 package dev.peerid.linux;
 
+import dev.peerid.ExecutableInfo;
 import dev.peerid.RiskFacts;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +51,7 @@ final class RecentProcesses {
    */
   static final class Known {
     final long pid;
-    final ProcFs.Exe exe;
+    final ExecutableInfo exe;
     final RiskFacts risks;
     final LinuxPeerProcess.Credentials credentials;
     final long readAtNanos;
@@ -58,7 +59,7 @@ final class RecentProcesses {
     private final AtomicInteger references = new AtomicInteger(1);
     private final IntConsumer close;
 
-    private Known(long pid, ProcFs.Exe exe, RiskFacts risks, LinuxPeerProcess.Credentials credentials,
+    private Known(long pid, ExecutableInfo exe, RiskFacts risks, LinuxPeerProcess.Credentials credentials,
         long readAtNanos, int procDir, IntConsumer close) {
       this.pid = pid;
       this.exe = exe;
@@ -108,7 +109,7 @@ final class RecentProcesses {
    * Remembers what a full read that started at {@code readAtNanos} found; takes ownership of
    * {@code procDir} (closed at once if the process is already known).
    */
-  void remember(long processInode, long pid, ProcFs.Exe exe, RiskFacts risks, LinuxPeerProcess.Credentials credentials,
+  void remember(long processInode, long pid, ExecutableInfo exe, RiskFacts risks, LinuxPeerProcess.Credentials credentials,
       long readAtNanos, int procDir) {
     if (byProcess.size() >= SWEEP_ABOVE) {
       // processes come and go: drop what is too old to be used, and with it its descriptor

@@ -24,8 +24,12 @@ final class AttackKit {
   /**
    * The vendor's client: connects to argv[1], sends its greeting, waits. {@code handoff PROG ...}
    * gives the connection (as fd 3) to PROG and stays alive ({@code handoff-exit}: and exits);
-   * {@code wait} reads a line from stdin before greeting; {@code thread} starts a second thread. Built with {@code -DWITH_LIB} the
-   * greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
+   * {@code wait} reads a line from stdin before greeting; {@code thread} starts a second thread;
+   * {@code nodump} makes itself non-dumpable before it connects; {@code unshare-later} greets,
+   * waits for a line on stdin, enters a user namespace of its own and connects and greets again;
+   * {@code redump} is {@code nodump} that, after the line, makes itself dumpable again and connects
+   * and greets again.
+   * Built with {@code -DWITH_LIB} the greeting comes from libvendor.so, found through RUNPATH $ORIGIN.
    */
   static final String CLIENT_C = """
       #define _GNU_SOURCE
@@ -36,19 +40,36 @@ final class AttackKit {
       #include <sys/socket.h>
       #include <sys/un.h>
       #include <pthread.h>
+      #include <sched.h>
+      #include <sys/prctl.h>
       static void *idle(void *arg) { for (;;) pause(); return arg; }
       #ifdef WITH_LIB
       const char *vendor_greeting(void);
       #else
       static const char *vendor_greeting(void) { return "vendor"; }
       #endif
-      int main(int argc, char **argv) {
+      static int dial(const char *path) {
         int s = socket(AF_UNIX, SOCK_STREAM, 0);
         struct sockaddr_un a;
         memset(&a, 0, sizeof a);
         a.sun_family = AF_UNIX;
-        strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
-        if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) { perror("connect"); return 2; }
+        strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+        if (connect(s, (struct sockaddr *) &a, sizeof a) != 0) { perror("connect"); exit(2); }
+        return s;
+      }
+      int main(int argc, char **argv) {
+        int later = argc > 2 && (strcmp(argv[2], "unshare-later") == 0 || strcmp(argv[2], "redump") == 0);
+        if (argc > 2 && (strcmp(argv[2], "nodump") == 0 || strcmp(argv[2], "redump") == 0)
+            && prctl(PR_SET_DUMPABLE, 0) != 0) { perror("prctl"); return 4; }
+        int s = dial(argv[1]);
+        if (later) {
+          char line[16];
+          dprintf(s, "%s\\n", vendor_greeting());
+          if (read(0, line, sizeof line) < 0) return 3;
+          if (argv[2][0] == 'u' && unshare(CLONE_NEWUSER) != 0) { perror("unshare"); return 5; }
+          if (argv[2][0] == 'r' && prctl(PR_SET_DUMPABLE, 1) != 0) { perror("prctl"); return 6; }
+          s = dial(argv[1]);
+        }
         if (argc > 3 && strncmp(argv[2], "handoff", 7) == 0) {
           if (fork() == 0) { dup2(s, 3); execv(argv[3], argv + 3); _exit(127); }
           close(s);
@@ -139,6 +160,23 @@ final class AttackKit {
     List<String> out = new ArrayList<>(List.of(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups"));
     out.addAll(command);
     return out;
+  }
+
+  /**
+   * Skips locally, fails under CI=true, unless the attacker may create a user namespace of its own
+   * ({@code unshare -U -r}, as most distributions let any user).
+   */
+  static void requireUserNamespaces() throws Exception {
+    Path unshare = Tools.require("unshare");
+    Process p = new ProcessBuilder(asAttacker(command(unshare, "-U", "-r", "-m", "true"))).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+      String msg = "an ordinary user cannot create user namespaces here (unshare -U -r -m: " + out.trim() + ")";
+      if (Tools.ci()) {
+        org.junit.jupiter.api.Assertions.fail(msg);
+      }
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, msg);
+    }
   }
 
   static boolean isRoot() {

@@ -14,6 +14,7 @@ final class CountingLinuxLibc extends ForwardingLinuxLibc {
   final AtomicInteger statusOpens = new AtomicInteger();
   final AtomicInteger environOpens = new AtomicInteger();
   final AtomicInteger exeChecksThroughProcDir = new AtomicInteger();
+  final AtomicInteger userNamespaceChecksThroughProcDir = new AtomicInteger();
   final AtomicInteger peerGroupsCalls = new AtomicInteger();
   /** Run once, right after the next successful {@code SO_PEERPIDFD}, then forgotten. */
   volatile Runnable afterNextPeerPidfd;
@@ -63,7 +64,11 @@ final class CountingLinuxLibc extends ForwardingLinuxLibc {
 
   @Override
   public FileIdentity statAt(int dirfd, byte[] name) throws ErrnoException {
-    exeChecksThroughProcDir.incrementAndGet();
+    if (name.length == 4 && name[0] == 'e' && name[1] == 'x' && name[2] == 'e') {
+      exeChecksThroughProcDir.incrementAndGet();
+    } else if (name.length == 8 && name[0] == 'n' && name[3] == 'u') {
+      userNamespaceChecksThroughProcDir.incrementAndGet();
+    }
     return real.statAt(dirfd, name);
   }
 

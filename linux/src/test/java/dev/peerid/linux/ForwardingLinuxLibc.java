@@ -35,6 +35,11 @@ class ForwardingLinuxLibc implements LinuxLibc {
   }
 
   @Override
+  public int dupCloexec(int fd) throws ErrnoException {
+    return real.dupCloexec(fd);
+  }
+
+  @Override
   public boolean hasExited(int pidfd) throws ErrnoException {
     return real.hasExited(pidfd);
   }
@@ -92,5 +97,10 @@ class ForwardingLinuxLibc implements LinuxLibc {
   @Override
   public long inode(int fd) throws ErrnoException {
     return real.inode(fd);
+  }
+
+  @Override
+  public long ownerAt(int dirfd, byte[] name) throws ErrnoException {
+    return real.ownerAt(dirfd, name);
   }
 }

@@ -8,11 +8,14 @@ import io.netty.channel.unix.UnixChannel;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 
 /**
  * Finds the connected socket behind a Netty channel. Native transports (epoll, kqueue) expose the
  * fd directly; NIO channels opened by junixsocket's selector provider hold a junixsocket channel
- * whose fd junixsocket can cast to an int. The fd stays owned by the channel.
+ * whose fd junixsocket can cast to an int; Netty's {@code NioDomainSocketChannel} holds a JDK
+ * Unix-domain channel, whose fd peerid-linux's {@code JdkChannels} reads (it needs
+ * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}). The fd stays owned by the channel.
  */
 final class ChannelPeerHandles {
   private static final Method JAVA_CHANNEL = javaChannelMethod();
@@ -28,14 +31,18 @@ final class ChannelPeerHandles {
       return PeerHandle.socket(fd);
     }
     if (channel instanceof AbstractNioChannel nio) {
-      return PeerHandle.socket(junixsocketFd(nio));
+      SelectableChannel ch = javaChannel(nio);
+      if (ch instanceof SocketChannel jdk && ch.getClass().getName().startsWith("sun.nio.ch.")) {
+        return JdkChannelHandles.of(jdk);
+      }
+      return PeerHandle.socket(junixsocketFd(ch));
     }
     throw new PeerIdentificationException("cannot find the socket of a " + channel.getClass().getName()
-        + ": use an epoll or kqueue domain-socket channel, or NIO over junixsocket's AFUNIXSelectorProvider");
+        + ": use an epoll or kqueue domain-socket channel, NioDomainSocketChannel (Linux), or NIO over "
+        + "junixsocket's AFUNIXSelectorProvider");
   }
 
-  private static int junixsocketFd(AbstractNioChannel nio) throws PeerIdentificationException {
-    SelectableChannel ch = javaChannel(nio);
+  private static int junixsocketFd(SelectableChannel ch) throws PeerIdentificationException {
     try {
       return JunixsocketFds.fd(ch);
     } catch (LinkageError e) {

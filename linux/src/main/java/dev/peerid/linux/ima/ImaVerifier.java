@@ -107,6 +107,11 @@ public final class ImaVerifier implements ExecutableVerifier {
     if (xattr.isPresent()) {
       return Optional.of(new Stored(xattr.get(), "xattr", null));
     }
+    if (!file.pathNamesContent()) {
+      // the path means another file where we look (a peer's own mount namespace or root, a deleted
+      // file): what lies next to it there is not this file's
+      return Optional.empty();
+    }
     Path sidecar = Path.of(file.path() + SIDECAR_SUFFIX);
     Optional<byte[]> value;
     try {
@@ -172,8 +177,10 @@ public final class ImaVerifier implements ExecutableVerifier {
 
     private VerifiedExecutable unsigned() throws IOException {
       CodeSignature.Builder b = CodeSignature.builder(SignatureFormat.IMA, SignatureStatus.UNSIGNED)
-          .reason("no IMA signature: " + file.path() + " has no " + XATTR_NAME + " and no " + SIDECAR_SUFFIX
-              + " sidecar");
+          .reason("no IMA signature: " + file.path() + " has no " + XATTR_NAME + (file.pathNamesContent()
+              ? " and no " + SIDECAR_SUFFIX + " sidecar"
+              : "; no " + SIDECAR_SUFFIX + " sidecar was looked for, as that path is not the running file where"
+                  + " the server looks (deleted or replaced, or the peer's own mount namespace or root)"));
       if (context.needSha256()) {
         Optional<byte[]> d = hashOrExplain(ImaHashAlgorithm.SHA256, b, SignatureStatus.UNSIGNED);
         d.ifPresent(v -> b.digest(Digest.of("SHA-256", v)));

@@ -110,6 +110,21 @@ class BrokerTest {
   }
 
   @Test
+  void theSignedClientInAUserNamespaceOfItsOwnNeverGetsA200() throws Exception {
+    Path unshare = Tools.tool("unshare");
+    try (Broker b = start(null)) {
+      Process p = new ProcessBuilder(unshare.toString(), "-U", "-r", clients.signedCurl.toString(), "-s", "--max-time",
+          "20", "--unix-socket", socket.toString(), "-w", "\n%{http_code}", "http://broker/whoami")
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      assertTrue(out.endsWith("\n403"), out);
+      assertTrue(out.contains("user namespace of its own"), out);
+      assertFalse(out.contains("\"decision\":\"allow\""), out);
+    }
+  }
+
+  @Test
   void topicMessagesAreStampedWithThePublishersVerifiedIdentity() throws Exception {
     try (Broker b = start(null)) {
       String[] post = curl(clients.signedCurl, "POST", "/topics/news", "hello \"world\"");

@@ -206,6 +206,35 @@ class PeeridCliIT {
   }
 
   @Test
+  void inspectDeniesASignedProcessInAUserNamespaceOfItsOwn() throws Exception {
+    Tools.require("unshare");
+    Path sleeper = dir.resolve("sleeper");
+    Files.copy(Path.of("/bin/sleep"), sleeper);
+    Tools.evmctlSign(dir, "vendor.key", "sleeper", "--sigfile");
+    Process p = new ProcessBuilder("unshare", "-U", "-r", sleeper.toString(), "60").start();
+    try {
+      Path exe = Path.of("/proc", Long.toString(p.pid()), "exe");
+      for (int i = 0; i < 500 && !sleeper.equals(Files.readSymbolicLink(exe)); i++) {
+        Thread.sleep(10);
+      }
+      String pid = Long.toString(p.pid());
+      for (String[] strict : new String[][] {{}, {"--strict"}}) {
+        List<String> args = new java.util.ArrayList<>(List.of("inspect"));
+        args.addAll(List.of(strict));
+        args.addAll(List.of("--trust", cert.toString(), "--json", pid));
+        Tools.Result r = Tools.peerid(dir, args.toArray(String[]::new));
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("\"decision\":\"deny\"") && r.out().contains("user namespace of its own"), r.out());
+      }
+      Tools.Result optedIn = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--policy", "signed and namespaced",
+          "--json", pid);
+      assertEquals(0, optedIn.status(), optedIn.out() + optedIn.err());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
   void inspectIdentifiesARunningSignedProcessByPid() throws Exception {
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
