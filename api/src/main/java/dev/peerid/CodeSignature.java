@@ -22,6 +22,8 @@ public final class CodeSignature {
   private final Digest digest;
   private final List<String> reasons;
   private final Map<String, String> attributes;
+  private final List<Slice> slices;
+  private final List<Timestamp> timestamps;
 
   private CodeSignature(Builder b) {
     this.format = Objects.requireNonNull(b.format, "format");
@@ -30,6 +32,8 @@ public final class CodeSignature {
     this.digest = b.digest;
     this.reasons = List.copyOf(b.reasons);
     this.attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes));
+    this.slices = List.copyOf(b.slices);
+    this.timestamps = List.copyOf(b.timestamps);
     if (status != SignatureStatus.VALID && reasons.isEmpty()) {
       throw new IllegalArgumentException("a " + status.id() + " signature needs a reason");
     }
@@ -89,8 +93,30 @@ public final class CodeSignature {
     return Optional.ofNullable(attributes.get(name));
   }
 
+  /**
+   * The signature of each architecture of a Mach-O file, in file order (one for a thin file); empty
+   * for other formats. Each slice is signed on its own and may carry its own identifier; the
+   * file's own status is that of its worst slice, and a policy's signer facts hold for the file
+   * only when they hold for every slice.
+   */
+  public List<Slice> slices() {
+    return slices;
+  }
+
+  /** The signature of the slice for {@code architecture} (e.g. {@code arm64}, {@code x86_64}), if there is one. */
+  public Optional<CodeSignature> slice(String architecture) {
+    return slices.stream().filter(s -> s.architecture().equals(architecture)).map(Slice::signature).findFirst();
+  }
+
+  /** Every timestamp the signature carries, whether it counted or not (and why not); empty when none. */
+  public List<Timestamp> timestamps() {
+    return timestamps;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder(format, status);
+    b.slices.addAll(slices);
+    b.timestamps.addAll(timestamps);
     b.signers.addAll(signers);
     b.digest = digest;
     b.reasons.addAll(reasons);
@@ -104,9 +130,19 @@ public final class CodeSignature {
         + (reasons.isEmpty() ? "" : " " + reasons) + "}";
   }
 
+  /** One architecture's own signature inside a universal (or thin) Mach-O file. */
+  public record Slice(String architecture, CodeSignature signature) {
+    public Slice {
+      Objects.requireNonNull(architecture, "architecture");
+      Objects.requireNonNull(signature, "signature");
+    }
+  }
+
   public static final class Builder {
     private final SignatureFormat format;
     private SignatureStatus status;
+    private final List<Slice> slices = new ArrayList<>();
+    private final List<Timestamp> timestamps = new ArrayList<>();
     private final List<Signer> signers = new ArrayList<>();
     private Digest digest;
     private final List<String> reasons = new ArrayList<>();
@@ -139,6 +175,16 @@ public final class CodeSignature {
 
     public Builder attribute(String name, String value) {
       attributes.put(name, value);
+      return this;
+    }
+
+    public Builder slice(String architecture, CodeSignature signature) {
+      slices.add(new Slice(architecture, signature));
+      return this;
+    }
+
+    public Builder timestamp(Timestamp timestamp) {
+      timestamps.add(Objects.requireNonNull(timestamp, "timestamp"));
       return this;
     }
 

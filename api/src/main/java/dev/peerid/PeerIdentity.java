@@ -56,6 +56,11 @@ public final class PeerIdentity {
     return risks;
   }
 
+  /** The same identity with another signature: e.g. one slice of a universal file judged on its own. */
+  public PeerIdentity withSignature(CodeSignature other) {
+    return new PeerIdentity(platform, process, executable, other, risks);
+  }
+
   @Override
   public String toString() {
     return "PeerIdentity{" + platform.id() + (process == null ? "" : " pid=" + process.pid() + " uid=" + process.uid())

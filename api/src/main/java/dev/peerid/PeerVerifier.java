@@ -313,6 +313,25 @@ public final class PeerVerifier implements AutoCloseable {
     return decisions.made(d, evaluate(identity));
   }
 
+  /**
+   * Verifies one architecture of a Mach-O file, judged on its own signature as if it were the whole
+   * file (e.g. {@code arm64} or {@code x86_64}); a file without that slice is denied, naming the
+   * slices it has.
+   */
+  public Verdict verifyFile(Path file, String architecture) throws IOException {
+    Objects.requireNonNull(architecture, "architecture");
+    Decisions.Decision d = decisions.begin(VerdictEvent.FILE);
+    PeerIdentity identity = identifyFile(file);
+    Optional<CodeSignature> slice = identity.signature().slice(architecture);
+    if (slice.isEmpty()) {
+      List<String> present = identity.signature().slices().stream().map(CodeSignature.Slice::architecture).toList();
+      return decisions.made(d, Verdict.deny(identity, "the file has no " + architecture + " slice ("
+          + (present.isEmpty() ? SignatureFacts.kind(identity.signature()) + ", not a Mach-O file with slices"
+              : "its slices: " + String.join(", ", present)) + ")"));
+    }
+    return decisions.made(d, evaluate(identity.withSignature(slice.get())));
+  }
+
   /** The identity of a file checked on its own, without applying the policy. */
   public PeerIdentity identifyFile(Path file) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);

@@ -27,6 +27,32 @@ final class SignaturePredicates {
         + "; signer facts count only for a valid signature (or one verified up to Apple's root)"));
   }
 
+  /**
+   * Evaluates a clause about signer facts on each slice of a universal Mach-O file, which are signed
+   * on their own: it holds for the file only when it holds for every slice. Any other signature is
+   * tested once.
+   */
+  static PolicyOutcome everySlice(PeerIdentity identity, String clause,
+      java.util.function.Function<PeerIdentity, PolicyOutcome> test) {
+    List<CodeSignature.Slice> slices = identity.signature().slices();
+    if (slices.size() <= 1) {
+      return test.apply(identity);
+    }
+    List<String> failures = new java.util.ArrayList<>();
+    for (CodeSignature.Slice slice : slices) {
+      PolicyOutcome outcome = test.apply(identity.withSignature(slice.signature()));
+      if (!outcome.holds()) {
+        failures.add(slice.architecture() + ": " + String.join("; ", outcome.reasons()));
+      }
+    }
+    String architectures = String.join(", ", slices.stream().map(CodeSignature.Slice::architecture).toList());
+    if (failures.isEmpty()) {
+      return PolicyOutcome.holds(clause + " (for every slice: " + architectures + ")");
+    }
+    return PolicyOutcome.fails(clause + " does not hold for every slice of the universal file (" + architectures
+        + "): " + String.join(" | ", failures));
+  }
+
   /** {@code signed}. */
   record Signed() implements PolicyExpr {
     @Override
@@ -46,6 +72,10 @@ final class SignaturePredicates {
   record SignedBy(String trustName) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
+      return everySlice(identity, describe(), this::evaluateOne);
+    }
+
+    private PolicyOutcome evaluateOne(PeerIdentity identity) {
       CodeSignature signature = identity.signature();
       if (!signature.isValid()) {
         return PolicyOutcome.fails(SignatureFacts.status(signature) + " (policy requires " + describe() + ")");
@@ -67,11 +97,11 @@ final class SignaturePredicates {
     }
   }
 
-  /** {@code team = "X"}: the primary signer's Apple Team ID. */
+  /** {@code team = "X"}: the primary signer's Apple Team ID (of every slice of a universal file). */
   record Team(String teamId) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
-      return signerText(identity, describe(), "Team ID", teamId, Signer::teamId);
+      return everySlice(identity, describe(), one -> signerText(one, describe(), "Team ID", teamId, Signer::teamId));
     }
 
     @Override
@@ -80,11 +110,12 @@ final class SignaturePredicates {
     }
   }
 
-  /** {@code identifier = "X"}: the primary signer's Apple signing identifier. */
+  /** {@code identifier = "X"}: the primary signer's Apple signing identifier (of every slice of a universal file). */
   record Identifier(String identifier) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
-      return signerText(identity, describe(), "signing identifier", identifier, Signer::identifier);
+      return everySlice(identity, describe(),
+          one -> signerText(one, describe(), "signing identifier", identifier, Signer::identifier));
     }
 
     @Override
@@ -169,6 +200,10 @@ final class SignaturePredicates {
   record Certificate(CertificatePosition position, CertificateField field, String expected) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
+      return everySlice(identity, describe(), this::evaluateOne);
+    }
+
+    private PolicyOutcome evaluateOne(PeerIdentity identity) {
       CodeSignature signature = identity.signature();
       Optional<PolicyOutcome> invalid = unlessValid(describe(), signature);
       if (invalid.isPresent()) {
@@ -229,6 +264,10 @@ final class SignaturePredicates {
   record AppleAnchor(boolean generic) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
+      return everySlice(identity, describe(), this::evaluateOne);
+    }
+
+    private PolicyOutcome evaluateOne(PeerIdentity identity) {
       CodeSignature signature = identity.signature();
       Optional<PolicyOutcome> invalid = unlessValid(describe(), signature);
       if (invalid.isPresent()) {
@@ -258,6 +297,10 @@ final class SignaturePredicates {
   record Hardened() implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
+      return everySlice(identity, describe(), this::evaluateOne);
+    }
+
+    private PolicyOutcome evaluateOne(PeerIdentity identity) {
       CodeSignature signature = identity.signature();
       Optional<PolicyOutcome> invalid = unlessValid(describe(), signature);
       if (invalid.isPresent()) {
@@ -282,6 +325,10 @@ final class SignaturePredicates {
   record Entitlement(String key) implements PolicyExpr {
     @Override
     public PolicyOutcome evaluate(PeerIdentity identity) {
+      return everySlice(identity, describe(), this::evaluateOne);
+    }
+
+    private PolicyOutcome evaluateOne(PeerIdentity identity) {
       CodeSignature signature = identity.signature();
       Optional<PolicyOutcome> invalid = unlessValid(describe(), signature);
       if (invalid.isPresent()) {

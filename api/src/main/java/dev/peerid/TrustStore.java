@@ -30,6 +30,11 @@ import java.util.regex.Pattern;
  * An empty trust store trusts nobody. A revoked key or certificate stays revoked even when it is
  * also listed as trusted.
  *
+ * <p>Timestamp authorities are a second, separate set of anchors
+ * ({@link Builder#trustTimestampAuthority}): they vouch only for the time an Authenticode timestamp
+ * states, never for a publisher, and a publisher entry never vouches for a timestamp. Trusting a
+ * timestamping root as a publisher would vouch for every code signer under it.
+ *
  * <pre>{@code
  * TrustStore trust = TrustStore.builder()
  *     .trust("vendor", Path.of("/etc/myapp/vendor.pem"))
@@ -45,15 +50,26 @@ public final class TrustStore {
   private static final Pattern FINGERPRINT = Pattern.compile("sha256:([0-9a-fA-F]{64})");
 
   private final List<TrustEntry> entries;
+  private final List<TrustEntry> timestampAuthorities;
   private final Set<String> revokedSpki;
   private final Set<String> revokedCertificates;
   private final Set<String> revokedKeyIds;
 
   private TrustStore(Builder b) {
     this.entries = List.copyOf(b.entries);
+    this.timestampAuthorities = List.copyOf(b.timestampAuthorities);
     this.revokedSpki = Set.copyOf(b.revokedSpki);
     this.revokedCertificates = Set.copyOf(b.revokedCertificates);
     this.revokedKeyIds = Set.copyOf(b.revokedKeyIds);
+  }
+
+  private TrustStore(List<TrustEntry> entries, Set<String> revokedSpki, Set<String> revokedCertificates,
+      Set<String> revokedKeyIds) {
+    this.entries = entries;
+    this.timestampAuthorities = List.of();
+    this.revokedSpki = revokedSpki;
+    this.revokedCertificates = revokedCertificates;
+    this.revokedKeyIds = revokedKeyIds;
   }
 
   public static Builder builder() {
@@ -70,8 +86,23 @@ public final class TrustStore {
     return entries;
   }
 
+  /** True when no publisher is trusted (timestamp authorities vouch for no publisher). */
   public boolean isEmpty() {
     return entries.isEmpty();
+  }
+
+  /** The trusted timestamp authorities, in the order added; they never vouch for a publisher. */
+  public List<TrustEntry> timestampAuthorities() {
+    return timestampAuthorities;
+  }
+
+  /**
+   * The timestamp authorities as a trust store of their own, with the same revocations: its
+   * entries are the timestamp anchors, for building a time-stamping authority's chain exactly as a
+   * publisher's is built. It has no timestamp authorities itself.
+   */
+  public TrustStore timestampTrust() {
+    return new TrustStore(timestampAuthorities, revokedSpki, revokedCertificates, revokedKeyIds);
   }
 
   /** The certificate entries as PKIX trust anchors (for chain building). */
@@ -121,7 +152,8 @@ public final class TrustStore {
 
   @Override
   public String toString() {
-    return "TrustStore{" + entries.size() + " trusted, " + (revokedSpki.size() + revokedCertificates.size()
+    return "TrustStore{" + entries.size() + " trusted, " + (timestampAuthorities.isEmpty() ? ""
+        : timestampAuthorities.size() + " timestamp authorities, ") + (revokedSpki.size() + revokedCertificates.size()
         + revokedKeyIds.size()) + " revoked}";
   }
 
@@ -209,6 +241,7 @@ public final class TrustStore {
   /** Collects entries and revocations; {@link #build()} freezes them. */
   public static final class Builder {
     private final List<TrustEntry> entries = new ArrayList<>();
+    private final List<TrustEntry> timestampAuthorities = new ArrayList<>();
     private final Set<String> revokedSpki = new HashSet<>();
     private final Set<String> revokedCertificates = new HashSet<>();
     private final Set<String> revokedKeyIds = new TreeSet<>();
@@ -250,13 +283,49 @@ public final class TrustStore {
     }
 
     private void trustFile(String name, Path file) throws TrustStoreException {
+      addFile(entries, name, file);
+    }
+
+    /**
+     * Trusts a timestamp authority: a certificate (a time-stamping CA, or the TSA's own certificate)
+     * or key that Authenticode timestamps may chain to. It vouches only for the time a timestamp
+     * states, never for a publisher.
+     */
+    public Builder trustTimestampAuthority(String name, X509Certificate certificate) {
+      timestampAuthorities.add(TrustEntry.ofCertificate(name, certificate));
+      return this;
+    }
+
+    public Builder trustTimestampAuthority(String name, PublicKey key) {
+      timestampAuthorities.add(TrustEntry.ofKey(name, key));
+      return this;
+    }
+
+    /**
+     * Trusts as timestamp authorities every certificate or public key in a file (PEM or DER), or in
+     * every regular file of a directory, as {@link #trust(String, Path)} does for publishers.
+     */
+    public Builder trustTimestampAuthority(String name, Path path) throws TrustStoreException {
+      for (Path file : Files.isDirectory(path) ? listDirectory(path) : List.of(path)) {
+        addFile(timestampAuthorities, name, file);
+      }
+      return this;
+    }
+
+    /** Parses the CLI form {@code [NAME=]PATH} of {@code --trust-tsa}. */
+    public Builder trustTimestampAuthority(String spec) throws TrustStoreException {
+      int eq = spec.indexOf('=');
+      if (eq > 0 && !Files.exists(Path.of(spec))) {
+        return trustTimestampAuthority(spec.substring(0, eq), Path.of(spec.substring(eq + 1)));
+      }
+      return trustTimestampAuthority(null, Path.of(spec));
+    }
+
+    private static void addFile(List<TrustEntry> to, String name, Path file) throws TrustStoreException {
       String entryName = name != null ? name : baseName(file);
       for (Object o : parseKeyMaterial(readBounded(file), file.toString())) {
-        if (o instanceof X509Certificate c) {
-          trust(entryName, c);
-        } else {
-          trust(entryName, (PublicKey) o);
-        }
+        to.add(o instanceof X509Certificate c ? TrustEntry.ofCertificate(entryName, c)
+            : TrustEntry.ofKey(entryName, (PublicKey) o));
       }
     }
 

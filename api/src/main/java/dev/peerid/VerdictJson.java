@@ -19,7 +19,10 @@ import java.util.Optional;
  *
  * {@code pid} is present only for a running peer; {@code signer} and {@code digest} are null when
  * unknown; in {@code signer}, {@code keyId} is always present (null when the format has none) and
- * the other fields only when known. Identities that could not be established report format
+ * the other fields only when known. A Mach-O file adds {@code slices} (one object per
+ * architecture: arch, identifier, team, status, reasons) and a signature with timestamps adds
+ * {@code timestamps} (signature, kind, time, authority, counted, and reason when it did not count),
+ * both before {@code decision}. Identities that could not be established report format
  * {@code none} and status {@code unknown}.
  */
 public final class VerdictJson {
@@ -51,6 +54,12 @@ public final class VerdictJson {
     Optional<Digest> digest = sig == null ? Optional.empty()
         : sig.digest().isPresent() ? sig.digest() : id.executable().sha256();
     m.put("digest", digest.map(VerdictJson::digest).orElse(null));
+    if (sig != null && !sig.slices().isEmpty()) {
+      m.put("slices", sig.slices().stream().map(VerdictJson::slice).toList());
+    }
+    if (sig != null && !sig.timestamps().isEmpty()) {
+      m.put("timestamps", sig.timestamps().stream().map(VerdictJson::timestamp).toList());
+    }
     m.put("decision", verdict.isAllowed() ? "allow" : "deny");
     m.put("reasons", new ArrayList<>(verdict.reasons()));
     return m;
@@ -65,6 +74,30 @@ public final class VerdictJson {
     s.trustName().ifPresent(v -> m.put("trustName", v));
     s.teamId().ifPresent(v -> m.put("teamId", v));
     s.identifier().ifPresent(v -> m.put("identifier", v));
+    return m;
+  }
+
+  /** One slice of a Mach-O file: arch, identifier, team (null when unknown), status, reasons. */
+  public static Map<String, Object> slice(CodeSignature.Slice slice) {
+    CodeSignature sig = slice.signature();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("arch", slice.architecture());
+    m.put("identifier", sig.signer().flatMap(Signer::identifier).or(() -> sig.attribute("identifier")).orElse(null));
+    m.put("team", sig.signer().flatMap(Signer::teamId).or(() -> sig.attribute("teamId")).orElse(null));
+    m.put("status", sig.status().id());
+    m.put("reasons", new ArrayList<>(sig.reasons()));
+    return m;
+  }
+
+  /** One timestamp: signature, kind, time and authority (null when unknown), counted, and the reason when it did not. */
+  public static Map<String, Object> timestamp(Timestamp t) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("signature", t.signature());
+    m.put("kind", t.kind());
+    m.put("time", t.time().map(Object::toString).orElse(null));
+    m.put("authority", t.authority().orElse(null));
+    m.put("counted", t.counted());
+    t.reason().ifPresent(r -> m.put("reason", r));
     return m;
   }
 

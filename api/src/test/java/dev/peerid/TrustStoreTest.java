@@ -38,6 +38,38 @@ class TrustStoreTest {
   }
 
   @Test
+  void timestampAuthoritiesAreASeparateSetThatVouchesForNoPublisher() throws Exception {
+    Path tsa = Openssl.selfSigned(dir, "tsa", "rsa");
+    Path vendor = Openssl.selfSigned(dir, "vendor", "ec");
+    Path tsaDir = Files.createDirectory(dir.resolve("tsas"));
+    Openssl.selfSigned(tsaDir, "second", "ec");
+    Files.delete(tsaDir.resolve("second.key"));
+    TrustStore ts = TrustStore.builder()
+        .trust("vendor", vendor)
+        .trustTimestampAuthority("stamps=" + tsa)
+        .trustTimestampAuthority(tsaDir.toString())
+        .revoke(vendor)
+        .build();
+    assertEquals(1, ts.entries().size(), "a timestamp authority is not a publisher entry");
+    assertEquals(java.util.List.of("stamps", "second"),
+        ts.timestampAuthorities().stream().map(TrustEntry::name).toList());
+    X509Certificate tsaCert = ts.timestampAuthorities().get(0).certificate().orElseThrow();
+    assertTrue(ts.entryFor(tsaCert).isEmpty(), "publisher lookups never find a timestamp authority");
+
+    TrustStore forTimestamps = ts.timestampTrust();
+    assertEquals(ts.timestampAuthorities(), forTimestamps.entries());
+    assertTrue(forTimestamps.timestampAuthorities().isEmpty());
+    assertEquals("stamps", forTimestamps.entryFor(tsaCert).orElseThrow().name());
+    assertTrue(forTimestamps.isRevoked(ts.entries().get(0).certificate().orElseThrow()), "revocations carry over");
+
+    TrustStore onlyTsa = TrustStore.builder().trustTimestampAuthority("stamps", tsa).build();
+    assertTrue(onlyTsa.isEmpty(), "a store with only timestamp authorities trusts no publisher");
+    assertTrue(onlyTsa.anchors().isEmpty());
+    assertThrows(TrustStoreException.class,
+        () -> TrustStore.builder().trustTimestampAuthority("x", dir.resolve("tsa.key")));
+  }
+
+  @Test
   void directoryTrustsEveryFileNamedAfterIt() throws Exception {
     Path certs = Files.createDirectory(dir.resolve("certs"));
     Openssl.selfSigned(certs, "a", "rsa");

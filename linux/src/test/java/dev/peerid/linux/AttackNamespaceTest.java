@@ -337,9 +337,12 @@ class AttackNamespaceTest {
   void signedServiceWithOnlyAPrivateMountNamespaceIsAllowed() throws Exception {
     assumeTrue(AttackKit.isRoot(), "making a mount namespace without a user namespace needs root (as systemd does)");
     Path unshare = Tools.require("unshare");
-    // as systemd starts a service with PrivateTmp=: a mount namespace of its own, then its user
+    // as systemd starts a service with PrivateTmp=: a mount namespace of its own with a tmpfs of its
+    // own (here over a directory of the test's, since the checkout itself may live under /tmp), then its user
+    Path privateTmp = Files.createDirectory(live.dir.resolve("private-tmp"));
     LivePeers.Peer peer = live.start(command(unshare, "-m", "--propagation", "private", "sh", "-c",
-        "mount -t tmpfs tmpfs /tmp && exec " + String.join(" ", asAttacker(command(client, live.socketPath)))));
+        "mount -t tmpfs tmpfs " + privateTmp + " && exec " + String.join(" ", asAttacker(command(client,
+            live.socketPath)))));
     assertEquals("vendor", AttackKit.firstLine(peer));
     Verdict v = verifier.verify(PeerHandle.socket(peer.fd()));
     PeerIdentity id = v.identity().orElseThrow();

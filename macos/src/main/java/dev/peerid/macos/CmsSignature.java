@@ -90,10 +90,12 @@ final class CmsSignature {
     } catch (SignatureMismatchException e) {
       throw e;
     } catch (CertificateException e) {
-      throw new SignatureMismatchException("CMS signature: unreadable certificate (" + e.getMessage() + ")", e);
+      throw new SignatureMismatchException("CMS signature: a certificate it carries is not a valid X.509 certificate",
+          e);
     } catch (Exception e) {
       // Bouncy Castle signals malformed input with checked and unchecked exceptions alike
-      throw new SignatureMismatchException("CMS signature does not verify: " + e.getMessage(), e);
+      throw new SignatureMismatchException("CMS signature does not verify: its SignedData is malformed (an element"
+          + " of its structure is not what PKCS#7 allows there)", e);
     }
   }
 

@@ -26,7 +26,10 @@ import java.util.stream.Collectors;
 
 /**
  * Verifies Apple code signatures embedded in Mach-O files, thin or universal, in pure Java: it runs
- * on every OS. Every slice is checked; the file's status is that of its least trustworthy slice.
+ * on every OS. Every slice is checked on its own (the slices of a universal file may be signed
+ * separately, with different identifiers); the file's status is that of its least trustworthy slice,
+ * each slice's own result is in {@link CodeSignature#slices()}, and the file states a signer fact
+ * (identifier, Team ID, Apple anchor) only when every signed slice agrees on it.
  *
  * <p>A signature that verifies and chains to one of Apple's roots is reported with the attribute
  * {@code appleAnchor} ({@code apple-generic}, or {@code apple} for Apple's own code) and status
@@ -83,13 +86,14 @@ public final class MachOVerifier implements ExecutableVerifier {
       return combine(results);
     } catch (RuntimeException e) {
       // a safety net: a parser bug must deny with a reason, not escape to the caller
-      return CodeSignature.invalid(SignatureFormat.MACHO, "code signature could not be checked: " + e);
+      System.getLogger(MachOVerifier.class.getName()).log(System.Logger.Level.DEBUG, "code signature check failed", e);
+      return CodeSignature.invalid(SignatureFormat.MACHO, "code signature could not be checked: an element of it is"
+          + " malformed");
     }
   }
 
   private static CodeSignature combine(List<SliceResult> results) {
-    SignatureStatus status = results.stream().map(SliceResult::status)
-        .max((a, b) -> Integer.compare(severity(a), severity(b))).orElseThrow();
+    SignatureStatus status = worst(results);
     CodeSignature.Builder b = CodeSignature.builder(SignatureFormat.MACHO, status);
     boolean fat = results.size() > 1;
     for (SliceResult r : results) {
@@ -99,28 +103,44 @@ public final class MachOVerifier implements ExecutableVerifier {
         }
       }
     }
-    Optional<SliceResult> first = results.stream().filter(r -> r.primary().isPresent()).findFirst();
-    if (first.isPresent() && status != SignatureStatus.INVALID) {
-      SliceResult verified = first.get();
-      Set<String> teams = results.stream().filter(SliceResult::verified)
-          .map(r -> r.primary().get().teamId == null ? "" : r.primary().get().teamId).collect(Collectors.toSet());
-      Set<String> identifiers = results.stream().filter(SliceResult::verified)
-          .map(r -> r.primary().get().identifier).collect(Collectors.toSet());
-      if (teams.size() > 1 || identifiers.size() > 1) {
-        return CodeSignature.invalid(SignatureFormat.MACHO, "the slices are signed with different identifiers or teams: "
-            + identifiers + " " + teams);
-      }
-      describe(b, verified, results, status);
+    if (status != SignatureStatus.INVALID) {
+      describe(b, results, status);
+    }
+    for (SliceResult r : results) {
+      b.slice(r.slice().architecture(), sliceSignature(r));
     }
     b.attribute("slices", results.stream().map(MachOVerifier::sliceSummary).collect(Collectors.joining(",")));
     return b.build();
   }
 
-  private static void describe(CodeSignature.Builder b, SliceResult primarySlice, List<SliceResult> results,
-      SignatureStatus status) {
-    CodeDirectory cd = primarySlice.primary().get();
+  /** One slice's signature on its own, as {@code --arch} and per-slice policy clauses see it. */
+  private static CodeSignature sliceSignature(SliceResult r) {
+    CodeSignature.Builder b = CodeSignature.builder(SignatureFormat.MACHO, r.status());
+    r.reasons().forEach(b::reason);
+    if (r.status() != SignatureStatus.INVALID) {
+      describe(b, List.of(r), r.status());
+    }
+    return b.build();
+  }
+
+  private static SignatureStatus worst(List<SliceResult> results) {
+    return results.stream().map(SliceResult::status)
+        .max((a, b) -> Integer.compare(severity(a), severity(b))).orElseThrow();
+  }
+
+  /**
+   * The signer facts of {@code results} (one slice, or every slice of a file). Each slice is signed
+   * on its own: a fact is stated for the file only when every signed slice agrees on it (identifier,
+   * Team ID, Apple anchor), so that a file never claims what one of its slices does not.
+   */
+  private static void describe(CodeSignature.Builder b, List<SliceResult> results, SignatureStatus status) {
     List<SliceResult> signed = results.stream().filter(SliceResult::verified).toList();
-    boolean hardened = !signed.isEmpty() && signed.stream().allMatch(r -> flag(r, CodeDirectory.FLAG_RUNTIME));
+    if (signed.isEmpty()) {
+      return;
+    }
+    SliceResult primarySlice = signed.get(0);
+    CodeDirectory cd = primarySlice.primary().get();
+    boolean hardened = signed.stream().allMatch(r -> flag(r, CodeDirectory.FLAG_RUNTIME));
     boolean adhoc = signed.stream().anyMatch(r -> flag(r, CodeDirectory.FLAG_ADHOC));
     boolean linker = signed.stream().anyMatch(r -> flag(r, CodeDirectory.FLAG_LINKER_SIGNED));
     Set<String> entitlements = new LinkedHashSet<>();
@@ -132,7 +152,8 @@ public final class MachOVerifier implements ExecutableVerifier {
     b.attribute("adhoc", Boolean.toString(adhoc));
     b.attribute("linkerSigned", Boolean.toString(linker));
     b.attribute("entitlements", String.join("\n", entitlements));
-    b.attribute("identifier", cd.identifier);
+    Optional<String> identifier = common(signed, r -> Optional.of(r.primary().get().identifier));
+    identifier.ifPresent(i -> b.attribute("identifier", i));
     Set<String> unverified = new LinkedHashSet<>();
     signed.forEach(r -> unverified.addAll(r.unverifiedSlots()));
     if (!unverified.isEmpty()) {
@@ -141,16 +162,25 @@ public final class MachOVerifier implements ExecutableVerifier {
     b.attribute("codeDirectories", primarySlice.codeDirectories().stream().map(d -> d.hashType.label)
         .collect(Collectors.joining(",")));
     primarySlice.signer().ifPresent(trust -> {
-      Signer.Builder signer = Signer.builder().chain(trust.chain).identifier(cd.identifier);
-      trust.teamId.ifPresent(signer::teamId);
-      trust.teamId.ifPresent(t -> b.attribute("teamId", t));
-      trust.trustName.ifPresent(signer::trustName);
+      Signer.Builder signer = Signer.builder().chain(trust.chain);
+      identifier.ifPresent(signer::identifier);
+      Optional<String> team = common(signed, r -> r.signer().flatMap(t -> t.teamId));
+      team.ifPresent(signer::teamId);
+      team.ifPresent(t -> b.attribute("teamId", t));
+      common(signed, r -> r.signer().flatMap(t -> t.trustName)).ifPresent(signer::trustName);
       b.signer(signer.build());
-      boolean allApple = signed.stream().allMatch(r -> r.signer().flatMap(s -> s.appleAnchor).isPresent());
-      if (allApple && (status == SignatureStatus.VALID || status == SignatureStatus.UNTRUSTED)) {
-        trust.appleAnchor.ifPresent(a -> b.attribute("appleAnchor", a));
+      Optional<String> anchor = common(signed, r -> r.signer().flatMap(t -> t.appleAnchor));
+      if (status == SignatureStatus.VALID || status == SignatureStatus.UNTRUSTED) {
+        anchor.ifPresent(a -> b.attribute("appleAnchor", a));
       }
     });
+  }
+
+  /** The value every slice has, or empty when one has none or two differ. */
+  private static Optional<String> common(List<SliceResult> slices,
+      java.util.function.Function<SliceResult, Optional<String>> field) {
+    Set<Optional<String>> values = slices.stream().map(field).collect(Collectors.toSet());
+    return values.size() == 1 ? values.iterator().next() : Optional.empty();
   }
 
   private static boolean flag(SliceResult r, int flag) {

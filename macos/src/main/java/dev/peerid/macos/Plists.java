@@ -50,6 +50,22 @@ final class Plists {
     return items;
   }
 
+  /**
+   * Where the XML starts: after a UTF-8 byte-order mark and any whitespace. Apple's property-list
+   * parser skips both (real entitlements, e.g. the Node.js binaries', begin with blank lines), while
+   * an XML parser refuses anything before the declaration.
+   */
+  static int prologStart(byte[] xml) {
+    int i = 0;
+    if (xml.length >= 3 && (xml[0] & 0xff) == 0xef && (xml[1] & 0xff) == 0xbb && (xml[2] & 0xff) == 0xbf) {
+      i = 3;
+    }
+    while (i < xml.length && (xml[i] == ' ' || xml[i] == '\t' || xml[i] == '\n' || xml[i] == '\r')) {
+      i++;
+    }
+    return i;
+  }
+
   private interface Visitor {
     /**
      * Called at each element start; depth 1 is {@code <plist>}, 2 its root object, 3 the root
@@ -68,7 +84,8 @@ final class Plists {
     factory.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
     XMLStreamReader r = null;
     try {
-      r = factory.createXMLStreamReader(new ByteArrayInputStream(xml));
+      int start = prologStart(xml);
+      r = factory.createXMLStreamReader(new ByteArrayInputStream(xml, start, xml.length - start));
       int depth = 0;
       String topKey = null;
       boolean rootIsDict = false;
@@ -99,8 +116,11 @@ final class Plists {
           depth--;
         }
       }
-    } catch (XMLStreamException | RuntimeException e) {
-      throw new MachOFormatException("plist is not well-formed XML: " + e.getMessage(), e);
+    } catch (XMLStreamException e) {
+      int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
+      throw new MachOFormatException("plist is not well-formed XML" + (line > 0 ? " (near line " + line + ")" : ""), e);
+    } catch (RuntimeException e) {
+      throw new MachOFormatException("plist is not well-formed XML", e);
     } finally {
       if (r != null) {
         try {

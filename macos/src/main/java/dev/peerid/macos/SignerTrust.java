@@ -51,7 +51,8 @@ final class SignerTrust {
       return evaluateChain(signer, certificates, trust);
     } catch (RuntimeException e) {
       // certificates are not covered by the CMS signature: a malformed one must deny, not escape
-      throw new SignatureMismatchException("a certificate of the CMS signature cannot be read: " + e.getMessage(), e);
+      throw new SignatureMismatchException("a certificate of the CMS signature cannot be read (it is not a valid"
+          + " X.509 certificate)", e);
     }
   }
 

@@ -747,6 +747,34 @@ class MacPeerBackendTest {
     assertThrows(PeerIdentificationException.class, () -> backend(null).attach(PeerHandle.pid(PID + 1)));
   }
 
+  /**
+   * A live peer runs one slice of a universal file, and SecCode describes that slice: the kernel
+   * picked it by the process's CPU type. Here the peer runs the arm64 slice of the real
+   * {@code sentry-cli} (its own certificates and identifier), so an identifier that only the arm64
+   * slice has is the peer's, although the file as a whole does not have it.
+   */
+  @Test
+  void aLivePeerIsJudgedByTheSliceItRuns() throws Exception {
+    java.nio.file.Path sentry = dev.peerid.testing.RealFiles.npm(UniversalPerSliceTest.SENTRY_CLI, "package/bin/sentry-cli");
+    CodeSignature file = new MachOVerifier().verify(dev.peerid.spi.ExecutableFile.of(sentry),
+        VerificationContext.of(TrustStore.empty())).signature();
+    CodeSignature arm = file.slice("arm64").orElseThrow();
+    certificates = arm.signer().orElseThrow().chain().subList(0, 2);
+    when(cf.stringValue(new Pointer(0x78000))).thenReturn(java.util.Optional.of(UniversalPerSliceTest.ARM_ID));
+    String policy = "anchor apple generic and team = \"" + UniversalPerSliceTest.TEAM + "\" and identifier = \""
+        + UniversalPerSliceTest.ARM_ID + "\"";
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(TrustStore.empty()).policy(Policy.parse(policy))
+        .backend(backend(null)).threads(1).build()) {
+      Verdict live = verifier.verify(PeerHandle.socket(FD));
+      assertTrue(live.isAllowed(), live.reasons().toString());
+      CodeSignature running = live.identity().orElseThrow().signature();
+      assertEquals("Security.framework", running.attribute("verifiedBy").orElseThrow());
+      assertEquals(List.of(), running.slices(), "SecCode describes the running slice only");
+      assertEquals(UniversalPerSliceTest.ARM_ID, running.signer().flatMap(Signer::identifier).orElseThrow());
+      assertFalse(verifier.verifyFile(sentry).isAllowed(), "the x86_64 slice of the file has another identifier");
+    }
+  }
+
   @Test
   void offMacOsTheServiceLoaderBackendIsUnsupportedWithACause() {
     PeerBackend loaded = ServiceLoader.load(PeerBackend.class).stream().map(ServiceLoader.Provider::get)

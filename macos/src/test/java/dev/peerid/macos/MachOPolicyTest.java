@@ -48,6 +48,16 @@ class MachOPolicyTest {
   }
 
   @Test
+  void aTimestampAuthorityNeverVouchesForAPublisher() throws Exception {
+    TrustStore.Builder asTsa = TrustStore.builder();
+    AppleRoots.certificates().forEach(root -> asTsa.trustTimestampAuthority("apple", root));
+    Verdict v = verdict(MachOSamples.SWT_PI, "signed", asTsa.build());
+    assertFalse(v.isAllowed(), "Apple's roots trusted as timestamp authorities vouch for no code signer");
+    assertTrue(v.reasons().toString().contains("signature is untrusted"), v.reasons().toString());
+    assertTrue(verdict(MachOSamples.SWT_PI, "signed", appleRoots()).isAllowed());
+  }
+
+  @Test
   void anchorAppleIsNotDeveloperId() throws Exception {
     Verdict v = verdict(MachOSamples.SWT_PI, "anchor apple", appleRoots());
     assertFalse(v.isAllowed());

@@ -282,10 +282,18 @@ class MachOVerifierTest {
   }
 
   @Test
-  void universalBinaryWhoseSlicesNameDifferentSignersIsInvalid() throws Exception {
+  void universalBinaryWhoseSlicesNameDifferentSignersClaimsOnlyWhatEverySliceDoes() throws Exception {
     CodeSignature sig = verify(Tamper.fat(false, MachOSamples.bytes(MachOSamples.JAVAFX_GLASS),
         MachOSamples.bytes(MachOSamples.NETTY_KQUEUE)));
-    assertInvalid(sig, "different identifiers or teams");
+    assertEquals(SignatureStatus.UNTRUSTED, sig.status(), sig.toString());
+    assertEquals(2, sig.slices().size());
+    assertEquals("S7ZR395D8U", sig.slices().get(0).signature().attribute("teamId").orElseThrow());
+    assertEquals("apple-generic", sig.slices().get(0).signature().attribute("appleAnchor").orElseThrow());
+    assertEquals("true", sig.slices().get(1).signature().attribute("adhoc").orElseThrow());
+    assertFalse(sig.attribute("teamId").isPresent(), "the ad-hoc slice has no team");
+    assertFalse(sig.attribute("appleAnchor").isPresent(), "the ad-hoc slice does not chain to Apple");
+    assertFalse(sig.attribute("identifier").isPresent(), "the slices name different identifiers");
+    assertEquals("true", sig.attribute("adhoc").orElseThrow());
   }
 
   @Test

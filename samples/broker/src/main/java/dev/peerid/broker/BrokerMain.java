@@ -11,17 +11,18 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code broker serve --socket PATH [--trust [NAME=]PATH]… [--revoke VALUE]… [--policy EXPR]
+ * {@code broker serve --socket PATH [--trust [NAME=]PATH]… [--trust-tsa [NAME=]PATH]… [--revoke VALUE]… [--policy EXPR]
  * [--config FILE] [--socket-mode OCTAL] [--no-refusal]} and {@code broker demo [--sidecar] [--keep]}.
  */
 public final class BrokerMain {
   static final String USAGE = String.join("\n",
-      "usage: java -jar broker.jar serve --socket PATH [--trust [NAME=]PATH]... [--revoke VALUE]...",
-      "                                  [--policy EXPR] [--config FILE] [--socket-mode OCTAL] [--no-refusal]",
+      "usage: java -jar broker.jar serve --socket PATH [--trust [NAME=]PATH]... [--trust-tsa [NAME=]PATH]...",
+      "                                  [--revoke VALUE]... [--policy EXPR] [--config FILE] [--socket-mode OCTAL] [--no-refusal]",
       "       java -jar broker.jar demo [--sidecar]",
       "",
       "serve  runs the broker on a Unix socket: GET /whoami, POST|GET /topics/NAME.",
       "       --trust      a trusted certificate or public key (PEM/DER, file or directory), named NAME",
+      "       --trust-tsa  a trusted timestamp authority for Authenticode timestamps (never a publisher)",
       "       --revoke     sha256:<certificate fingerprint>, an 8-hex-digit IMA key id, or a key/cert file",
       "       --policy     who may connect, in the peerid policy language (default: signed)",
       "       --config     connection, route and topic policies (see docs/netty.md)",
@@ -93,6 +94,13 @@ public final class BrokerMain {
             throw new UsageException("--trust: " + e.getMessage());
           }
           anyTrust = true;
+        }
+        case "--trust-tsa" -> {
+          try {
+            trust.trustTimestampAuthority(value(args, ++i, a));
+          } catch (TrustStoreException e) {
+            throw new UsageException("--trust-tsa: " + e.getMessage());
+          }
         }
         case "--revoke" -> {
           try {

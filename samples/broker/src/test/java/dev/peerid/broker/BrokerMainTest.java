@@ -44,6 +44,23 @@ class BrokerMainTest {
   }
 
   @Test
+  void timestampAuthoritiesAreTrustedApartFromPublishers() throws Exception {
+    Path cert = dir.resolve("tsa.pem");
+    Process keytool = new ProcessBuilder("keytool", "-genkeypair", "-keystore", dir.resolve("ks.p12").toString(),
+        "-storepass", "changeit", "-alias", "tsa", "-keyalg", "EC", "-dname", "CN=test TSA").inheritIO().start();
+    assertEquals(0, keytool.waitFor());
+    Process export = new ProcessBuilder("keytool", "-exportcert", "-rfc", "-keystore", dir.resolve("ks.p12").toString(),
+        "-storepass", "changeit", "-alias", "tsa", "-file", cert.toString()).inheritIO().start();
+    assertEquals(0, export.waitFor());
+    Broker.Settings settings = BrokerMain.parseServe(java.util.List.of("--socket", dir.resolve("s").toString(),
+        "--trust-tsa", "stamps=" + cert), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals("stamps", settings.trust().timestampAuthorities().get(0).name());
+    assertTrue(settings.trust().isEmpty(), "a timestamp authority is no publisher");
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--trust-tsa", dir.resolve("none").toString()));
+    assertTrue(err().contains("--trust-tsa: "), err());
+  }
+
+  @Test
   void aBadPolicyOrConfigNamesTheProblem() throws Exception {
     Tools.requirePolicy();
     assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--policy", "signed by"));

@@ -1,6 +1,9 @@
 package dev.peerid.cli;
 
+import dev.peerid.CodeSignature;
 import dev.peerid.PeerIdentity;
+import dev.peerid.Signer;
+import dev.peerid.Timestamp;
 import dev.peerid.Verdict;
 import dev.peerid.VerdictJson;
 import java.util.ArrayList;
@@ -14,7 +17,7 @@ final class Report {
 
   /**
    * The JSON object of {@link VerdictJson}: path, pid (inspect only), format, status, signer,
-   * digest, decision, reasons.
+   * digest, slices and timestamps (when there are any), decision, reasons.
    *
    * @param path the input as the user named it, used when the identity could not be established
    * @param pid  the pid for inspect, or null for verify
@@ -48,6 +51,21 @@ final class Report {
       s.trustName().ifPresent(v -> parts.add("trusted as \"" + v + "\""));
       s.teamId().ifPresent(v -> parts.add("team " + v));
       sb.append("  signer: ").append(String.join(", ", parts)).append('\n');
+    });
+    verdict.identity().ifPresent(i -> {
+      for (CodeSignature.Slice slice : i.signature().slices()) {
+        CodeSignature sig = slice.signature();
+        sb.append("  slice ").append(slice.architecture()).append(": ").append(sig.status().id());
+        sig.signer().flatMap(Signer::identifier).ifPresent(v -> sb.append(", identifier ").append(v));
+        sig.signer().flatMap(Signer::teamId).ifPresent(v -> sb.append(", team ").append(v));
+        sb.append('\n');
+      }
+      for (Timestamp t : i.signature().timestamps()) {
+        sb.append("  timestamp (").append(t.signature()).append(", ").append(t.kind()).append("): ")
+            .append(t.time().map(Object::toString).orElse("time unknown")).append(" by ")
+            .append(t.authority().orElse("an unknown authority"))
+            .append(t.counted() ? ", counted" : ", ignored: " + t.reason().orElse("")).append('\n');
+      }
     });
     verdict.identity().flatMap(i -> i.signature().digest())
         .ifPresent(d -> sb.append("  digest: ").append(d.algorithm()).append(' ').append(d.hex()).append('\n'));

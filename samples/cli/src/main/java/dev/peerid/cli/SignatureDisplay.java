@@ -3,6 +3,7 @@ package dev.peerid.cli;
 import dev.peerid.CodeSignature;
 import dev.peerid.Signer;
 import dev.peerid.SignatureStatus;
+import dev.peerid.Timestamp;
 import dev.peerid.VerdictJson;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
@@ -21,8 +22,8 @@ final class SignatureDisplay {
 
   /**
    * path, format, signed, signers (keyId, subject, identifier, teamId, chain of certificates:
-   * subject, issuer, serial, sha256, notBefore, notAfter, key, subjectKeyId), digest, timestamp,
-   * timestampKind, attributes, problems (why a present signature could not be read or does not match).
+   * subject, issuer, serial, sha256, notBefore, notAfter, key, subjectKeyId), digest, timestamps
+   * (signature, kind, time, authority), attributes, problems (why a present signature could not be read or does not match).
    */
   static Map<String, Object> toMap(String path, CodeSignature signature) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -45,16 +46,18 @@ final class SignatureDisplay {
     }
     m.put("signers", signers);
     signature.digest().ifPresent(d -> m.put("digest", VerdictJson.digest(d)));
-    Map<String, String> attributes = new LinkedHashMap<>(signature.attributes());
-    String timestamp = attributes.remove("timestamp");
-    if (timestamp != null) {
-      m.put("timestamp", timestamp);
+    List<Object> timestamps = new ArrayList<>();
+    for (Timestamp t : signature.timestamps()) {
+      // what the timestamp says; whether it counts depends on --trust-tsa, a verdict: verify's business
+      Map<String, Object> tm = new LinkedHashMap<>();
+      tm.put("signature", t.signature());
+      tm.put("kind", t.kind());
+      t.time().ifPresent(v -> tm.put("time", v.toString()));
+      t.authority().ifPresent(v -> tm.put("authority", v));
+      timestamps.add(tm);
     }
-    String kind = attributes.remove("timestampKind");
-    if (kind != null) {
-      m.put("timestampKind", kind);
-    }
-    m.put("attributes", attributes);
+    m.put("timestamps", timestamps);
+    m.put("attributes", new LinkedHashMap<>(signature.attributes()));
     if (signature.status() == SignatureStatus.INVALID) {
       m.put("problems", signature.reasons());
     }
@@ -130,9 +133,11 @@ final class SignatureDisplay {
     if (m.get("digest") instanceof Map<?, ?> d) {
       sb.append("  digest: ").append(d.get("algorithm")).append(' ').append(d.get("hex")).append('\n');
     }
-    if (m.containsKey("timestamp")) {
-      sb.append("  timestamp: ").append(m.get("timestamp"))
-          .append(m.containsKey("timestampKind") ? " (" + m.get("timestampKind") + ")" : "").append('\n');
+    for (Object o : (List<Object>) m.get("timestamps")) {
+      Map<String, Object> t = (Map<String, Object>) o;
+      sb.append("  timestamp (").append(t.get("signature")).append(", ").append(t.get("kind")).append("): ")
+          .append(t.getOrDefault("time", "time unknown")).append(" by ")
+          .append(t.getOrDefault("authority", "an unknown authority")).append('\n');
     }
     ((Map<String, Object>) m.get("attributes")).forEach((k, v) -> sb.append("  ").append(k).append(": ")
         .append(v).append('\n'));

@@ -15,6 +15,11 @@ final class VerifierOptions {
       description = "Trusted certificate, public key, or directory of them (repeatable).")
   List<String> trust = new ArrayList<>();
 
+  @Option(names = "--trust-tsa", paramLabel = "[NAME=]PATH",
+      description = "Trusted timestamp authority for Authenticode timestamps, never a publisher; same forms as "
+          + "--trust (repeatable).")
+  List<String> trustTsa = new ArrayList<>();
+
   @Option(names = "--revoke", paramLabel = "VALUE",
       description = "Revoked certificate or key PATH, 8-hex-digit IMA key id, or sha256:HEX (repeatable).")
   List<String> revoke = new ArrayList<>();
@@ -31,6 +36,9 @@ final class VerifierOptions {
     try {
       for (String t : trust) {
         trustStore.trust(t);
+      }
+      for (String t : trustTsa) {
+        trustStore.trustTimestampAuthority(t);
       }
       for (String r : revoke) {
         trustStore.revoke(r);

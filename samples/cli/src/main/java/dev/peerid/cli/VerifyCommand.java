@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,6 +25,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Mixin
   VerifierOptions options = new VerifierOptions();
 
+  @Option(names = "--arch", paramLabel = "ARCH",
+      description = "Judge one slice of a universal Mach-O file (arm64, x86_64) as if it were the whole file.")
+  String arch;
+
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "The files to verify.")
   List<String> files;
 
@@ -35,7 +40,7 @@ final class VerifyCommand implements Callable<Integer> {
       for (String name : files) {
         Verdict verdict;
         try {
-          verdict = verifier.verifyFile(Path.of(name));
+          verdict = arch == null ? verifier.verifyFile(Path.of(name)) : verifier.verifyFile(Path.of(name), arch);
         } catch (NoSuchFileException e) {
           output.error(name + ": no such file");
           status = PeeridCli.USAGE;

@@ -409,4 +409,54 @@ class PeeridCliIT {
     assertTrue(lines[1].contains("\"signed\":false"), lines[1]);
     assertEquals(2, Tools.peerid(dir, "display", dir.resolve("nope").toString()).status());
   }
+
+  private static final Path ANCHORS = Path.of("..", "..", "windows", "src", "test", "resources", "dev", "peerid",
+      "windows", "authenticode", "anchors");
+
+  /** Microsoft's conpty.dll (npm node-pty 1.1.0): an expired leaf kept valid by an RFC 3161 timestamp. */
+  @Test
+  void trustTsaMakesATimestampCountWithoutVouchingForPublishers() throws Exception {
+    Path dll = dev.peerid.testing.RealFiles.npm(new dev.peerid.testing.RealFiles.Npm("node-pty", "1.1.0",
+        "c7517f19083ddcb05f276904680eb2b11a6b5ecab778b8e4e5685a6d645b3f60"),
+        "package/prebuilds/win32-x64/conpty/conpty.dll").toAbsolutePath();
+    String pca = "microsoft=" + ANCHORS.resolve("microsoft-code-signing-pca-2011-2026.pem").toAbsolutePath();
+    String tsa = "ms-tsa=" + ANCHORS.resolve("microsoft-time-stamp-pca-2010-2030.pem").toAbsolutePath();
+    Tools.Result both = Tools.peerid(dir, "verify", "--trust", pca, "--trust-tsa", tsa, "--json", dll.toString());
+    assertEquals(0, both.status(), both.out() + both.err());
+    assertTrue(both.out().contains("\"timestamps\":[{\"signature\":\"signature 1\",\"kind\":\"rfc3161\","
+        + "\"time\":\"2025-10-09T02:14:00.845Z\",\"authority\":\"CN=Microsoft Time-Stamp Service,"), both.out());
+    assertTrue(both.out().contains("\"counted\":true"), both.out());
+
+    Tools.Result publisherOnly = Tools.peerid(dir, "verify", "--trust", pca, dll.toString());
+    assertEquals(1, publisherOnly.status(), publisherOnly.out() + publisherOnly.err());
+    assertTrue(publisherOnly.out().contains("ignored: RFC 3161 timestamp ignored: its authority 'CN=Microsoft"
+        + " Time-Stamp Service,"), publisherOnly.out());
+    assertTrue(publisherOnly.out().contains("is not a trusted timestamp authority (--trust-tsa)"), publisherOnly.out());
+
+    Tools.Result tsaAsPublisher = Tools.peerid(dir, "verify", "--trust", tsa, "--json", dll.toString());
+    assertEquals(1, tsaAsPublisher.status(), tsaAsPublisher.out());
+    assertTrue(tsaAsPublisher.out().contains("\"counted\":false"), tsaAsPublisher.out());
+    assertEquals(2, Tools.peerid(dir, "verify", "--trust-tsa", dir.resolve("none.pem").toString(), dll.toString())
+        .status());
+  }
+
+  /** sentry-cli (npm @sentry/cli-darwin 3.8.0): universal, its two slices signed with different identifiers. */
+  @Test
+  void archJudgesOneSliceOfAUniversalFile() throws Exception {
+    Path cli = dev.peerid.testing.RealFiles.npm(new dev.peerid.testing.RealFiles.Npm("@sentry/cli-darwin", "3.8.0",
+        "711d8d61e448b2e8a10c217acbfe206db7456e0072f041136e3bf7935fdf5cfa"), "package/bin/sentry-cli").toAbsolutePath();
+    String team = "anchor apple generic and team = \"97JCY7859U\"";
+    Tools.Result file = Tools.peerid(dir, "verify", "--policy", team, "--json", cli.toString());
+    assertEquals(0, file.status(), file.out() + file.err());
+    assertTrue(file.out().contains("\"slices\":[{\"arch\":\"x86_64\",\"identifier\":\"sentry-cli-Darwin-universal\","
+        + "\"team\":\"97JCY7859U\",\"status\":\"untrusted\""), file.out());
+    String arm = team + " and identifier = \"sentry_cli-ed605fe0983d3ac0\"";
+    assertEquals(1, Tools.peerid(dir, "verify", "--policy", arm, cli.toString()).status(), "not the x86_64 slice's");
+    Tools.Result armOnly = Tools.peerid(dir, "verify", "--arch", "arm64", "--policy", arm, cli.toString());
+    assertEquals(0, armOnly.status(), armOnly.out() + armOnly.err());
+    Tools.Result text = Tools.peerid(dir, "verify", "--policy", team, cli.toString());
+    assertTrue(text.out().contains("  slice arm64: untrusted, identifier sentry_cli-ed605fe0983d3ac0, team 97JCY7859U"),
+        text.out());
+    assertEquals(2, Tools.peerid(dir, "inspect", "--arch", "arm64", "1").status(), "--arch is for verify");
+  }
 }

@@ -52,7 +52,7 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
       return false;
     }
     long peOffset = PeImage.u32(head, 0x3C);
-    if (peOffset < 0x40 || peOffset > (1L << 24)) {
+    if (peOffset < PeImage.MIN_HEADER_OFFSET || peOffset > (1L << 24)) {
       return false;
     }
     if (peOffset + 4 <= head.length) {
@@ -111,19 +111,31 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
     Set<String> algorithms = new LinkedHashSet<>();
     signatures.forEach(s -> algorithms.add(s.digestAlgorithm));
     ImageHasher.Result hashed = ImageHasher.hash(channel, image, algorithms, context.needSha256());
-    return result(decide(signatures, hashed, new SignerCheck(new ChainValidator(context.trust()))), hashed);
+    // the section-wise hash only where the whole-file one does not match (files with gaps between sections)
+    java.util.Map<String, Optional<SectionwiseHash.Result>> sectionwise = new java.util.HashMap<>();
+    for (ParsedSignature s : signatures) {
+      if (!java.security.MessageDigest.isEqual(hashed.imageDigests().get(s.digestAlgorithm), s.signedImageDigest)
+          && !sectionwise.containsKey(s.digestAlgorithm)) {
+        sectionwise.put(s.digestAlgorithm, SectionwiseHash.compute(channel, image, s.digestAlgorithm));
+      }
+    }
+    return result(decide(signatures, hashed, sectionwise, new SignerCheck(context.trust())), hashed);
   }
 
-  private CodeSignature decide(List<ParsedSignature> signatures, ImageHasher.Result hashed, SignerCheck check) {
+  private CodeSignature decide(List<ParsedSignature> signatures, ImageHasher.Result hashed,
+      java.util.Map<String, Optional<SectionwiseHash.Result>> sectionwise, SignerCheck check) {
     List<SignerCheck.Result> results = new ArrayList<>();
     for (ParsedSignature s : signatures) {
       try {
-        results.add(check.check(s, hashed.imageDigests().get(s.digestAlgorithm), clock.instant()));
+        results.add(check.check(s, hashed.imageDigests().get(s.digestAlgorithm),
+            sectionwise.getOrDefault(s.digestAlgorithm, Optional.empty()), clock.instant()));
       } catch (RuntimeException e) {
-        // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow.
+        // Hostile CMS can trip parsers deep inside the crypto libraries: refuse, never crash or allow;
+        // the exception's own text is for a debug log, not for the reason.
+        Diagnostics.debug(s.label + " could not be checked", e);
         results.add(new SignerCheck.Result(s.label, SignatureStatus.INVALID, Optional.empty(),
-            List.of(s.label + ": could not be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"),
-            Optional.empty(), null));
+            List.of(s.label + ": could not be checked: an element of its SignedData is malformed"),
+            Optional.empty(), null, List.of(), false));
       }
     }
     SignatureStatus status;
@@ -142,8 +154,10 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
     results.stream().filter(r -> r.status() != SignatureStatus.VALID).forEach(ordered::add);
     SignerCheck.Result primary = ordered.get(0);
     ParsedSignature primarySig = signatures.get(results.indexOf(primary));
+    byte[] primaryDigest = primary.sectionwise() ? primarySig.signedImageDigest
+        : hashed.imageDigests().get(primarySig.digestAlgorithm);
     CodeSignature.Builder b = CodeSignature.builder(SignatureFormat.AUTHENTICODE, status)
-        .digest(Digest.of(primarySig.digestAlgorithm, hashed.imageDigests().get(primarySig.digestAlgorithm)));
+        .digest(Digest.of(primarySig.digestAlgorithm, primaryDigest));
     int reasons = 0;
     for (SignerCheck.Result r : ordered) {
       r.signer().ifPresent(b::signer);
@@ -155,9 +169,11 @@ public final class AuthenticodeVerifier implements ExecutableVerifier {
     if (status != SignatureStatus.VALID && reasons == 0) {
       b.reason("no signer chains to the trust store");
     }
+    results.forEach(r -> r.timestamps().forEach(b::timestamp));
     b.attribute("verifiedBy", "pure-java");
     b.attribute("signatures", Integer.toString(results.size()));
     b.attribute("digestAlgorithm", primarySig.digestAlgorithm);
+    b.attribute("imageHash", primary.sectionwise() ? "section-wise" : "whole-file");
     primary.timestamp().ifPresent(t -> b.attribute("timestamp", t.toString()));
     if (primary.timestampKind() != null) {
       b.attribute("timestampKind", primary.timestampKind());

@@ -130,7 +130,7 @@ final class ChainValidator {
               + validityProblem(chain, at).orElse(rootCause(e)));
     } catch (InvalidAlgorithmParameterException | NoSuchAlgorithmException e) {
       return new Outcome(List.of(leaf), Optional.empty(), anyRevoked(List.of(leaf)),
-          "chain building failed: " + e.getMessage());
+          "the certificate chain could not be built (this JDK has no PKIX path builder)");
     }
   }
 

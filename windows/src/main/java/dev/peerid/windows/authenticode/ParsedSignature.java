@@ -3,6 +3,8 @@ package dev.peerid.windows.authenticode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -28,6 +30,13 @@ import org.bouncycastle.cms.SignerInformation;
 final class ParsedSignature {
   static final ASN1ObjectIdentifier SPC_INDIRECT_DATA = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.2.1.4");
   static final ASN1ObjectIdentifier SPC_PE_IMAGE_DATA = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.2.1.15");
+  /**
+   * SPC_INDIVIDUAL_SP_KEY_PURPOSE, a statement-type OID that some EFI signing (Debian's fwupd-efi
+   * images) wrote as the data type. UEFI firmware and shim never read the data type (EDK2's
+   * {@code AuthenticodeVerify} checks the content type and compares the digest), so such files
+   * boot; it is accepted here only with an SpcPeImageData value, and the signature says so.
+   */
+  static final ASN1ObjectIdentifier SPC_INDIVIDUAL_SP_KEY_PURPOSE = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.2.1.21");
   static final ASN1ObjectIdentifier NESTED_SIGNATURE = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.2.4.1");
   /** Real files nest one or two; a bound on work for hostile ones. */
   static final int MAX_SIGNATURES = 16;
@@ -37,14 +46,17 @@ final class ParsedSignature {
   final SignerInformation signer;
   final String digestAlgorithm;
   final byte[] signedImageDigest;
+  /** A note when the data type is not SpcPeImageData but was accepted (see SPC_INDIVIDUAL_SP_KEY_PURPOSE). */
+  final Optional<String> dataTypeNote;
 
   private ParsedSignature(String label, CMSSignedData cms, SignerInformation signer, String digestAlgorithm,
-      byte[] signedImageDigest) {
+      byte[] signedImageDigest, Optional<String> dataTypeNote) {
     this.label = label;
     this.cms = cms;
     this.signer = signer;
     this.digestAlgorithm = digestAlgorithm;
     this.signedImageDigest = signedImageDigest;
+    this.dataTypeNote = dataTypeNote;
   }
 
   /** Thrown for a SignedData that is not a well-formed Authenticode signature. */
@@ -60,7 +72,9 @@ final class ParsedSignature {
     try {
       contentInfo = ContentInfo.getInstance(ASN1Primitive.fromByteArray(der));
     } catch (Exception e) {
-      throw new MalformedSignatureException(label + ": not a DER ContentInfo (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": not a DER ContentInfo", e);
+      throw new MalformedSignatureException(label + ": the certificate-table entry is not a DER-encoded PKCS#7"
+          + " ContentInfo");
     }
     parseWithNested(contentInfo, label, out);
   }
@@ -92,6 +106,25 @@ final class ParsedSignature {
     }
   }
 
+  /**
+   * SpcPeImageData, or the statement-type OID some EFI signers wrote in its place when its value
+   * has SpcPeImageData's shape (flags BIT STRING, then the file link): empty or a note to report.
+   */
+  private static Optional<String> dataType(ASN1Sequence data, String label) throws MalformedSignatureException {
+    ASN1ObjectIdentifier type = data.size() < 1 ? null : ASN1ObjectIdentifier.getInstance(data.getObjectAt(0));
+    if (SPC_PE_IMAGE_DATA.equals(type)) {
+      return Optional.empty();
+    }
+    boolean peImageValue = data.size() == 2 && data.getObjectAt(1) instanceof ASN1Sequence value
+        && value.size() >= 1 && value.getObjectAt(0) instanceof ASN1BitString;
+    if (SPC_INDIVIDUAL_SP_KEY_PURPOSE.equals(type) && peImageValue) {
+      return Optional.of(label + ": its SpcIndirectDataContent names data type " + type
+          + " (SPC_INDIVIDUAL_SP_KEY_PURPOSE) where the specification requires SpcPeImageData; accepted because"
+          + " the value is an SpcPeImageData, as UEFI firmware and shim accept it");
+    }
+    throw new MalformedSignatureException(label + ": signed data type is not SpcPeImageData");
+  }
+
   private static ParsedSignature parse(ContentInfo contentInfo, String label) throws MalformedSignatureException {
     try {
       if (!CMSObjectIdentifiers.signedData.equals(contentInfo.getContentType())) {
@@ -112,9 +145,7 @@ final class ParsedSignature {
             + " fields, expected 2");
       }
       ASN1Sequence data = ASN1Sequence.getInstance(indirect.getObjectAt(0));
-      if (data.size() < 1 || !SPC_PE_IMAGE_DATA.equals(ASN1ObjectIdentifier.getInstance(data.getObjectAt(0)))) {
-        throw new MalformedSignatureException(label + ": signed data type is not SpcPeImageData");
-      }
+      Optional<String> dataTypeNote = dataType(data, label);
       DigestInfo digestInfo = DigestInfo.getInstance(indirect.getObjectAt(1));
       Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
       if (signers.size() != 1) {
@@ -146,9 +177,11 @@ final class ParsedSignature {
           || !SPC_INDIRECT_DATA.equals(contentType.getAttrValues().getObjectAt(0))) {
         throw new MalformedSignatureException(label + ": signed contentType attribute is not SpcIndirectDataContent");
       }
-      return new ParsedSignature(label, cms, signer, jdkName, digestInfo.getDigest());
+      return new ParsedSignature(label, cms, signer, jdkName, digestInfo.getDigest(), dataTypeNote);
     } catch (CMSException | RuntimeException e) {
-      throw new MalformedSignatureException(label + ": malformed SignedData (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": malformed SignedData", e);
+      throw new MalformedSignatureException(label + ": the SignedData is malformed (an element of its structure is"
+          + " not what PKCS#7 and Authenticode allow there)");
     }
   }
 

@@ -2,6 +2,9 @@ package dev.peerid.windows.authenticode;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The few facts of a PE32 / PE32+ header that Authenticode needs: where the checksum and the
@@ -18,6 +21,13 @@ public final class PeImage {
   private static final int CERTIFICATE_TABLE_INDEX = 4;
   /** e_lfanew beyond this is not a real image (Windows' own loader refuses far smaller values). */
   private static final long MAX_HEADER_OFFSET = 1L << 24;
+  /**
+   * The loader finds the PE header wherever e_lfanew points, even inside the 64-byte DOS header
+   * (packers and tiny images write 4 or 16); only "MZ" itself must stay clear of it.
+   */
+  static final long MIN_HEADER_OFFSET = 4;
+  /** Offset of SizeOfHeaders in the optional header (PE32 and PE32+ alike). */
+  private static final int SIZE_OF_HEADERS = 60;
 
   private final long fileSize;
   private final int magic;
@@ -28,10 +38,12 @@ public final class PeImage {
   private final long certificateTableSize;
   private final long headerEnd;
   private final long sectionDataEnd;
+  private final long sizeOfHeaders;
+  private final List<long[]> sectionRawData;
 
   private PeImage(long fileSize, int magic, long checksumOffset, long certificateDirectoryOffset,
       boolean hasCertificateDirectory, long certificateTableOffset, long certificateTableSize, long headerEnd,
-      long sectionDataEnd) {
+      long sectionDataEnd, long sizeOfHeaders, List<long[]> sectionRawData) {
     this.fileSize = fileSize;
     this.magic = magic;
     this.checksumOffset = checksumOffset;
@@ -41,6 +53,8 @@ public final class PeImage {
     this.certificateTableSize = certificateTableSize;
     this.headerEnd = headerEnd;
     this.sectionDataEnd = sectionDataEnd;
+    this.sizeOfHeaders = sizeOfHeaders;
+    this.sectionRawData = sectionRawData;
   }
 
   /** Parses the headers of an in-memory image. */
@@ -68,7 +82,7 @@ public final class PeImage {
       throw new PeFormatException("no MZ signature");
     }
     long peOffset = u32(dos, 0x3C);
-    if (peOffset < 0x40 || peOffset > MAX_HEADER_OFFSET) {
+    if (peOffset < MIN_HEADER_OFFSET || peOffset > MAX_HEADER_OFFSET) {
       throw new PeFormatException("PE header offset e_lfanew " + peOffset + " is out of range");
     }
     if (peOffset + 24 > size) {
@@ -120,13 +134,16 @@ public final class PeImage {
     byte[] sections = new byte[40 * numberOfSections];
     src.readFully(sectionTable, sections);
     long sectionDataEnd = 0;
+    List<long[]> rawData = new ArrayList<>();
     for (int i = 0; i < numberOfSections; i++) {
       long rawSize = u32(sections, 40 * i + 16);
       long rawPointer = u32(sections, 40 * i + 20);
       if (rawSize > 0) {
         sectionDataEnd = Math.max(sectionDataEnd, rawPointer + rawSize);
+        rawData.add(new long[] {rawPointer, rawSize});
       }
     }
+    rawData.sort(Comparator.comparingLong(r -> r[0]));
     long checksumOffset = optionalHeader + 64;
     int certDirectory = directoriesOffset + 8 * CERTIFICATE_TABLE_INDEX;
     boolean hasDirectory = rvaCount > CERTIFICATE_TABLE_INDEX;
@@ -137,7 +154,7 @@ public final class PeImage {
       tableSize = u32(opt, certDirectory + 4);
     }
     return new PeImage(size, magic, checksumOffset, optionalHeader + certDirectory, hasDirectory,
-        tableOffset, tableSize, sectionTableEnd, sectionDataEnd);
+        tableOffset, tableSize, sectionTableEnd, sectionDataEnd, u32(opt, SIZE_OF_HEADERS), List.copyOf(rawData));
   }
 
   private static void readOrFail(ByteSource src, long pos, byte[] dst, String what)
@@ -203,6 +220,16 @@ public final class PeImage {
   /** End of the furthest section's raw data (PointerToRawData + SizeOfRawData), 0 without sections. */
   public long sectionDataEnd() {
     return sectionDataEnd;
+  }
+
+  /** SizeOfHeaders from the optional header: what the loader maps of the file's start. */
+  public long sizeOfHeaders() {
+    return sizeOfHeaders;
+  }
+
+  /** Each section's raw data {PointerToRawData, SizeOfRawData} (non-empty ones), by file offset. */
+  List<long[]> sectionRawData() {
+    return sectionRawData;
   }
 
   /**

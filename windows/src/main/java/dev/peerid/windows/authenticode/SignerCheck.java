@@ -2,6 +2,8 @@ package dev.peerid.windows.authenticode;
 
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
+import dev.peerid.Timestamp;
+import dev.peerid.TrustStore;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -20,21 +22,43 @@ final class SignerCheck {
 
   /** One signature's verdict; {@code signer} is empty when the signer certificate could not be read. */
   record Result(String label, SignatureStatus status, Optional<Signer> signer, List<String> reasons,
-      Optional<Instant> timestamp, String timestampKind) {}
+      Optional<Instant> timestamp, String timestampKind, List<Timestamp> timestamps, boolean sectionwise) {}
 
   private final ChainValidator chains;
   private final TimestampVerifier timestamps;
 
-  SignerCheck(ChainValidator chains) {
-    this.chains = chains;
-    this.timestamps = new TimestampVerifier(chains);
+  SignerCheck(TrustStore trust) {
+    this.chains = new ChainValidator(trust);
+    this.timestamps = new TimestampVerifier(new ChainValidator(trust.timestampTrust()), chains);
   }
 
-  Result check(ParsedSignature sig, byte[] imageDigest, Instant now) {
+  /**
+   * @param imageDigest the whole-file image hash
+   * @param sectionwise the section-wise image hash, when the whole-file one does not match and the
+   *                    layout has one ({@link SectionwiseHash})
+   */
+  Result check(ParsedSignature sig, byte[] imageDigest, Optional<SectionwiseHash.Result> sectionwise, Instant now) {
     String label = sig.label;
+    List<String> notes = new ArrayList<>();
+    sig.dataTypeNote.ifPresent(notes::add);
+    boolean bySections = false;
     if (!MessageDigest.isEqual(imageDigest, sig.signedImageDigest)) {
-      return invalid(label, label + ": image " + sig.digestAlgorithm + " digest does not match the signed digest"
-          + " (the file was modified after signing)");
+      Optional<SectionwiseHash.Result> matching = sectionwise
+          .filter(h -> MessageDigest.isEqual(h.digest(), sig.signedImageDigest));
+      if (matching.isEmpty()) {
+        return invalid(label, label + ": image " + sig.digestAlgorithm + " digest does not match the signed digest"
+            + " (the file was modified after signing" + (sectionwise.isPresent()
+                ? "; neither the whole-file nor the section-wise PE/COFF hash matches)" : ")"));
+      }
+      if (!matching.get().gapsAreZero()) {
+        return invalid(label, label + ": the signed digest matches only the section-wise PE/COFF hash, which leaves"
+            + " out " + matching.get().describeGaps() + " that are not all zero: refused, since the signature does"
+            + " not cover them");
+      }
+      bySections = true;
+      notes.add(label + ": the signed digest matches the section-wise PE/COFF hash (as UEFI firmware, shim and"
+          + " sbverify compute it), not the whole-file hash; the " + matching.get().describeGaps()
+          + " it leaves out, which the loader does not map, are all zero");
     }
     Collection<X509CertificateHolder> matches = sig.signerCertificates();
     if (matches.isEmpty()) {
@@ -45,7 +69,8 @@ final class SignerCheck {
     try {
       leaf = Certificates.toJdk(holder);
     } catch (CertificateException e) {
-      return invalid(label, label + ": the signer certificate does not parse (" + e.getMessage() + ")");
+      Diagnostics.debug(label + ": signer certificate", e);
+      return invalid(label, label + ": the signer certificate is not a valid X.509 certificate");
     }
     try {
       // By key, not by certificate: Bouncy Castle would also demand the certificate be valid at the
@@ -56,15 +81,18 @@ final class SignerCheck {
     } catch (CMSSignerDigestMismatchException e) {
       return invalid(label, label + ": the messageDigest attribute does not match SpcIndirectDataContent");
     } catch (Exception e) {
-      return invalid(label, label + ": the CMS signature does not verify (" + TimestampVerifier.message(e) + ")");
+      Diagnostics.debug(label + ": CMS signature", e);
+      return invalid(label, label + ": the CMS signature cannot be verified (its algorithm or value is malformed"
+          + " or unsupported)");
     }
     Optional<String> usage = ChainValidator.usageProblem(leaf, ChainValidator.CODE_SIGNING);
     if (usage.isPresent()) {
       return invalid(label, label + ": " + usage.get());
     }
-    List<String> reasons = new ArrayList<>();
-    TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates());
+    List<String> reasons = new ArrayList<>(notes);
+    TimestampVerifier.Outcome ts = timestamps.verify(sig.signer, sig.cms.getCertificates(), label);
     ts.notes().forEach(n -> reasons.add(label + ": " + n));
+    ts.remarks().forEach(n -> reasons.add(label + ": " + n));
     Date at = ts.time().orElse(Date.from(now));
     ChainValidator.Outcome chain = chains.validate(leaf, Certificates.all(sig.cms.getCertificates()), at);
     Signer.Builder signer = Signer.builder().chain(chain.chain());
@@ -80,10 +108,11 @@ final class SignerCheck {
       reasons.add(label + ": " + chain.reason());
     }
     return new Result(label, status, Optional.of(signer.build()), reasons,
-        ts.time().map(Date::toInstant), ts.kind());
+        ts.time().map(Date::toInstant), ts.kind(), ts.timestamps(), bySections);
   }
 
   private static Result invalid(String label, String reason) {
-    return new Result(label, SignatureStatus.INVALID, Optional.empty(), List.of(reason), Optional.empty(), null);
+    return new Result(label, SignatureStatus.INVALID, Optional.empty(), List.of(reason), Optional.empty(), null,
+        List.of(), false);
   }
 }

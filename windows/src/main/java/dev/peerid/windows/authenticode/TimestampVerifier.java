@@ -1,5 +1,6 @@
 package dev.peerid.windows.authenticode;
 
+import dev.peerid.Timestamp;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -25,9 +26,11 @@ import org.bouncycastle.util.Store;
 /**
  * Verifies the timestamps of a signer: RFC 3161 tokens (Microsoft's unsigned attribute
  * 1.3.6.1.4.1.311.3.3.1) and PKCS#9 countersignatures (1.2.840.113549.1.9.6). A timestamp counts
- * only when its signature verifies, it covers this signer's signature value, and the TSA chains to
- * the trust store at the stamped time. A timestamp that fails any of these is ignored with a note:
- * the chain is then checked at the current time, which can only refuse more, never accept more.
+ * only when its signature verifies, it covers this signer's signature value, its signer has the
+ * time-stamping usage, and it chains to a trusted <em>timestamp authority</em>
+ * ({@code TrustStore.timestampTrust()}) at the time it states. Publisher entries never vouch for a
+ * timestamp. A timestamp that fails any of these is ignored with a reason: the chain is then checked
+ * at the current time, which can only refuse more, never accept more.
  */
 final class TimestampVerifier {
   static final ASN1ObjectIdentifier RFC3161 = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.3.3.1");
@@ -35,65 +38,113 @@ final class TimestampVerifier {
   static final ASN1ObjectIdentifier TST_INFO = new ASN1ObjectIdentifier("1.2.840.113549.1.9.16.1.4");
   private static final int MAX_TIMESTAMPS = 4;
 
-  private final ChainValidator chains;
+  private final ChainValidator authorities;
+  private final ChainValidator publishers;
 
-  TimestampVerifier(ChainValidator chains) {
-    this.chains = chains;
+  /**
+   * @param authorities chains to the trusted timestamp authorities: the only ones that count
+   * @param publishers  chains to the publisher entries, only to say so when a timestamp's authority
+   *                    is trusted as a publisher and not as a timestamp authority
+   */
+  TimestampVerifier(ChainValidator authorities, ChainValidator publishers) {
+    this.authorities = authorities;
+    this.publishers = publishers;
   }
 
-  /** The trusted time, if any, and notes on timestamps that were present but not used. */
-  record Outcome(Optional<Date> time, String kind, List<String> notes) {}
+  /**
+   * The trusted time, if any; notes on timestamps that were present but not used; every timestamp
+   * seen; remarks to keep even when a timestamp counted (a legacy form that was accepted).
+   */
+  record Outcome(Optional<Date> time, String kind, List<String> notes, List<Timestamp> timestamps,
+      List<String> remarks) {}
 
-  Outcome verify(SignerInformation signer, Store<X509CertificateHolder> outerCertificates) {
+  /** What one timestamp told before it was accepted or refused. */
+  private static final class Seen {
+    Date time;
+    String authority;
+  }
+
+  Outcome verify(SignerInformation signer, Store<X509CertificateHolder> outerCertificates, String label) {
     List<String> notes = new ArrayList<>();
+    List<Timestamp> timestamps = new ArrayList<>();
+    List<String> remarks = new ArrayList<>();
+    Date counted = null;
+    String countedKind = null;
     AttributeTable unsigned = signer.getUnsignedAttributes();
     if (unsigned == null) {
-      return new Outcome(Optional.empty(), null, notes);
+      return new Outcome(Optional.empty(), null, notes, timestamps, List.of());
     }
-    int seen = 0;
+    int seenCount = 0;
     for (ASN1Encodable value : values(unsigned, RFC3161)) {
-      if (++seen > MAX_TIMESTAMPS) {
+      if (++seenCount > MAX_TIMESTAMPS) {
         notes.add("more than " + MAX_TIMESTAMPS + " timestamps; the rest were not checked");
         break;
       }
+      Seen seen = new Seen();
       try {
-        Date time = verifyRfc3161(value, signer, outerCertificates);
-        return new Outcome(Optional.of(time), "rfc3161", notes);
+        verifyRfc3161(value, signer, outerCertificates, seen);
+        timestamps.add(Timestamp.counted(label, "rfc3161", seen.time.toInstant(), seen.authority));
+        if (counted == null) {
+          counted = seen.time;
+          countedKind = "rfc3161";
+        }
       } catch (Exception e) {
-        notes.add("RFC 3161 timestamp ignored: " + message(e));
+        String reason = "RFC 3161 timestamp ignored: " + readable(e, "its token is malformed");
+        notes.add(reason);
+        timestamps.add(ignored(label, "rfc3161", seen, reason));
       }
     }
     try {
       for (SignerInformation counter : signer.getCounterSignatures().getSigners()) {
-        if (++seen > MAX_TIMESTAMPS) {
+        if (++seenCount > MAX_TIMESTAMPS) {
           notes.add("more than " + MAX_TIMESTAMPS + " timestamps; the rest were not checked");
           break;
         }
+        Seen seen = new Seen();
         try {
-          Date time = verifyCountersignature(counter, signer.getSignature(), outerCertificates);
-          return new Outcome(Optional.of(time), "pkcs9", notes);
+          if (verifyCountersignature(counter, signer.getSignature(), outerCertificates, seen)) {
+            remarks.add("PKCS#9 countersignature by '" + seen.authority + "' is RSA over a bare SHA-1 digest (no"
+                + " DigestInfo), a legacy form of old time-stamping services that Windows accepts; accepted");
+          }
+          timestamps.add(Timestamp.counted(label, "pkcs9", seen.time.toInstant(), seen.authority));
+          if (counted == null) {
+            counted = seen.time;
+            countedKind = "pkcs9";
+          }
         } catch (Exception e) {
-          notes.add("PKCS#9 countersignature ignored: " + message(e));
+          String reason = "PKCS#9 countersignature ignored: " + readable(e, "it is malformed");
+          notes.add(reason);
+          timestamps.add(ignored(label, "pkcs9", seen, reason));
         }
       }
     } catch (RuntimeException e) {
-      notes.add("PKCS#9 countersignature ignored: malformed (" + message(e) + ")");
+      Diagnostics.debug("PKCS#9 countersignature", e);
+      String reason = "PKCS#9 countersignature ignored: the countersignature attribute is malformed";
+      notes.add(reason);
+      timestamps.add(Timestamp.ignored(label, "pkcs9", Optional.empty(), Optional.empty(), reason));
     }
-    return new Outcome(Optional.empty(), null, notes);
+    // a note on an ignored timestamp matters only when no other timestamp counted
+    return new Outcome(Optional.ofNullable(counted), countedKind, counted == null ? notes : List.of(), timestamps,
+        remarks);
   }
 
-  private Date verifyRfc3161(ASN1Encodable value, SignerInformation signer, Store<X509CertificateHolder> outer)
-      throws Exception {
+  private static Timestamp ignored(String label, String kind, Seen seen, String reason) {
+    return Timestamp.ignored(label, kind, Optional.ofNullable(seen.time).map(Date::toInstant),
+        Optional.ofNullable(seen.authority), reason);
+  }
+
+  private void verifyRfc3161(ASN1Encodable value, SignerInformation signer, Store<X509CertificateHolder> outer,
+      Seen seen) throws Exception {
     // Parsed by hand rather than with TimeStampToken, whose constructor and validate() refuse real
     // tokens (a signing-time attribute different from genTime, a non-critical EKU on older TSAs).
     CMSSignedData cms = new CMSSignedData(ContentInfo.getInstance(value));
     if (!TST_INFO.getId().equals(cms.getSignedContentTypeOID()) || cms.getSignedContent() == null
         || !(cms.getSignedContent().getContent() instanceof byte[] content)) {
-      throw new IllegalStateException("not an RFC 3161 TSTInfo token");
+      throw new Refusal("not an RFC 3161 TSTInfo token");
     }
     Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
     if (signers.size() != 1) {
-      throw new IllegalStateException(signers.size() + " signers, expected 1");
+      throw new Refusal(signers.size() + " signers, expected 1");
     }
     SignerInformation tsaSigner = signers.iterator().next();
     @SuppressWarnings("unchecked")
@@ -104,58 +155,84 @@ final class TimestampVerifier {
       matches = outerMatches;
     }
     if (matches.isEmpty()) {
-      throw new IllegalStateException("the TSA certificate is not in the token");
+      throw new Refusal("the TSA certificate is not in the token");
     }
     X509Certificate tsa = Certificates.toJdk(matches.iterator().next());
-    if (!tsaSigner.verify(new JcaSimpleSignerInfoVerifierBuilder().build(tsa.getPublicKey()))) {
-      throw new IllegalStateException("its signature does not verify");
-    }
+    seen.authority = tsa.getSubjectX500Principal().getName();
     TSTInfo info = TSTInfo.getInstance(ASN1Primitive.fromByteArray(content));
+    seen.time = info.getGenTime().getDate();
+    if (!tsaSigner.verify(new JcaSimpleSignerInfoVerifierBuilder().build(tsa.getPublicKey()))) {
+      throw new Refusal("its signature does not verify");
+    }
     ASN1ObjectIdentifier imprintAlg = info.getMessageImprint().getHashAlgorithm().getAlgorithm();
     String alg = DigestAlgorithms.jdkName(imprintAlg)
         .orElseThrow(() -> new IllegalStateException("unsupported message imprint algorithm " + imprintAlg));
     byte[] expected = MessageDigest.getInstance(alg).digest(signer.getSignature());
     if (!MessageDigest.isEqual(expected, info.getMessageImprint().getHashedMessage())) {
-      throw new IllegalStateException("its message imprint does not cover this signature");
+      throw new Refusal("its message imprint does not cover this signature");
     }
-    Date time = info.getGenTime().getDate();
     List<X509Certificate> pool = Certificates.all(cms.getCertificates());
     pool.addAll(Certificates.all(outer));
-    requireTrustedTsa(tsa, pool, time);
-    return time;
+    requireTrustedAuthority(tsa, pool, seen.time);
   }
 
-  private Date verifyCountersignature(SignerInformation counter, byte[] parentSignature,
-      Store<X509CertificateHolder> outer) throws Exception {
+  /** True when the countersignature is the legacy bare-digest form ({@link Countersignatures#verify}). */
+  private boolean verifyCountersignature(SignerInformation counter, byte[] parentSignature,
+      Store<X509CertificateHolder> outer, Seen seen) throws Exception {
     @SuppressWarnings("unchecked")
     Collection<X509CertificateHolder> matches = outer.getMatches(counter.getSID());
     if (matches.isEmpty()) {
-      throw new IllegalStateException("the countersigner's certificate is not in the signature");
+      throw new Refusal("the countersigner's certificate is not in the signature");
     }
-    X509CertificateHolder tsa = matches.iterator().next();
+    X509Certificate tsa = Certificates.toJdk(matches.iterator().next());
+    seen.authority = tsa.getSubjectX500Principal().getName();
     AttributeTable signed = counter.getSignedAttributes();
     if (signed == null) {
-      throw new IllegalStateException("it has no signed attributes");
+      throw new Refusal("it has no signed attributes");
     }
-    Countersignatures.verify(counter, parentSignature, Certificates.toJdk(tsa));
-    Attribute signingTime = signed == null ? null : signed.get(CMSAttributes.signingTime);
+    Attribute signingTime = signed.get(CMSAttributes.signingTime);
     if (signingTime == null || signingTime.getAttrValues().size() != 1) {
-      throw new IllegalStateException("it has no single signing-time attribute");
+      throw new Refusal("it has no single signing-time attribute");
     }
-    Date time = Time.getInstance(signingTime.getAttrValues().getObjectAt(0)).getDate();
-    requireTrustedTsa(Certificates.toJdk(tsa), Certificates.all(outer), time);
-    return time;
+    seen.time = Time.getInstance(signingTime.getAttrValues().getObjectAt(0)).getDate();
+    boolean legacy = Countersignatures.verify(counter, parentSignature, tsa);
+    requireTrustedAuthority(tsa, Certificates.all(outer), seen.time);
+    return legacy;
   }
 
-  private void requireTrustedTsa(X509Certificate tsa, List<X509Certificate> pool, Date time) {
-    Optional<String> usage = ChainValidator.usageProblem(tsa, ChainValidator.TIME_STAMPING);
+  /** The time-stamping usage, then a chain to a timestamp anchor at the stated time. */
+  private void requireTrustedAuthority(X509Certificate tsa, List<X509Certificate> pool, Date time) throws Refusal {
+    Optional<String> usage = timeStampingUsageProblem(tsa);
     if (usage.isPresent()) {
-      throw new IllegalStateException(usage.get());
+      throw new Refusal(usage.get());
     }
-    ChainValidator.Outcome chain = chains.validate(tsa, pool, time);
-    if (!chain.trusted()) {
-      throw new IllegalStateException("the time-stamping authority is not trusted (" + chain.reason() + ")");
+    ChainValidator.Outcome chain = authorities.validate(tsa, pool, time);
+    if (chain.trusted()) {
+      return;
     }
+    String why = chain.revoked() ? chain.reason()
+        : "its authority " + ChainValidator.subject(tsa) + " is not a trusted timestamp authority (--trust-tsa)";
+    ChainValidator.Outcome asPublisher = publishers.validate(tsa, pool, time);
+    if (!chain.revoked() && asPublisher.trusted()) {
+      why += "; it chains to the publisher entry '" + asPublisher.trustName().get()
+          + "', and publisher entries never vouch for timestamps";
+    } else if (!chain.revoked() && chain.reason() != null && !chain.reason().startsWith("the trust store has no")) {
+      why += " (" + chain.reason() + ")";
+    }
+    throw new Refusal(why);
+  }
+
+  /** Unlike a code signer's, a timestamp signer's certificate must name the time-stamping usage. */
+  private static Optional<String> timeStampingUsageProblem(X509Certificate tsa) {
+    try {
+      if (tsa.getExtendedKeyUsage() == null) {
+        return Optional.of("its authority " + ChainValidator.subject(tsa)
+            + " has no extended key usage, so not time stamping (" + ChainValidator.TIME_STAMPING + ")");
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      return Optional.of("its authority " + ChainValidator.subject(tsa) + " has a malformed extended key usage");
+    }
+    return ChainValidator.usageProblem(tsa, ChainValidator.TIME_STAMPING);
   }
 
   private static List<ASN1Encodable> values(AttributeTable table, ASN1ObjectIdentifier oid) {
@@ -167,6 +244,22 @@ final class TimestampVerifier {
       }
     }
     return out;
+  }
+
+  /** A refusal in words, from this verifier or {@link Countersignatures}: its message is the reason. */
+  static final class Refusal extends Exception {
+    Refusal(String message) {
+      super(message);
+    }
+  }
+
+  /** Our own refusals as they are; anything thrown by a parser becomes {@code otherwise}, logged for debugging. */
+  private static String readable(Exception e, String otherwise) {
+    if (e instanceof Refusal) {
+      return e.getMessage();
+    }
+    Diagnostics.debug("timestamp: " + otherwise, e);
+    return otherwise;
   }
 
   static String message(Throwable e) {

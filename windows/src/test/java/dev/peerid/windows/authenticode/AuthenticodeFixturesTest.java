@@ -1,12 +1,18 @@
 package dev.peerid.windows.authenticode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peerid.CodeSignature;
+import dev.peerid.PeerVerifier;
+import dev.peerid.Policy;
+import dev.peerid.SignatureFormat;
 import dev.peerid.SignatureStatus;
 import dev.peerid.Signer;
+import dev.peerid.Timestamp;
 import dev.peerid.TrustStore;
+import dev.peerid.Verdict;
 import dev.peerid.spi.ExecutableFile;
 import dev.peerid.spi.VerificationContext;
 import dev.peerid.spi.VerifiedExecutable;
@@ -14,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -196,21 +203,42 @@ class AuthenticodeFixturesTest {
 
     Path stamped = fx.sign("hello.exe", "expired-stamped.exe", "expired", "sha256", "-TSA-certs", "tsa.pem",
         "-TSA-key", "tsa.key", "-TSA-time", Long.toString(Fixtures.TSA_TIME));
-    CodeSignature ok = verify(stamped, trustCa);
+    TrustStore caAndTsa = TrustStore.builder().trust("test-ca", fx.path("ca.pem"))
+        .trustTimestampAuthority("test-tsa", fx.path("ca.pem")).build();
+    CodeSignature ok = verify(stamped, caAndTsa);
     assertEquals(SignatureStatus.VALID, ok.status(), ok::toString);
     assertEquals("2020-07-01T00:00:00Z", ok.attribute("timestamp").orElseThrow());
     assertEquals("rfc3161", ok.attribute("timestampKind").orElseThrow());
+    assertEquals(List.of(Timestamp.counted("signature 1", "rfc3161", java.time.Instant.parse("2020-07-01T00:00:00Z"),
+        "CN=peerid test TSA")), ok.timestamps());
     Tools.Run ossl = Tools.run(dir, "osslsigncode", "verify", "-CAfile", "ca.pem", "-TSA-CAfile", "ca.pem", "-in",
         stamped.toString());
     assertEquals(0, ossl.exitCode(), ossl::output);
 
-    // A TSA the trust store does not know does not extend validity.
-    TrustStore caButNotTsa = TrustStore.builder().trust("signer-ca-key", cert("ca.pem").getPublicKey()).build();
+    // The publisher entry does not vouch for the timestamp, although the same CA issued the TSA.
+    CodeSignature publisherOnly = verify(stamped, trustCa);
+    assertEquals(SignatureStatus.UNTRUSTED, publisherOnly.status(), publisherOnly::toString);
+    assertReason(publisherOnly, "RFC 3161 timestamp ignored: its authority 'CN=peerid test TSA' is not a trusted"
+        + " timestamp authority (--trust-tsa); it chains to the publisher entry 'test-ca', and publisher entries never"
+        + " vouch for timestamps");
+    Timestamp notCounted = publisherOnly.timestamps().get(0);
+    assertFalse(notCounted.counted());
+    assertEquals("2020-07-01T00:00:00Z", notCounted.time().orElseThrow().toString());
+    assertEquals("CN=peerid test TSA", notCounted.authority().orElseThrow());
+    // ... and the timestamp entry does not vouch for the publisher.
+    CodeSignature tsaOnly = verify(stamped, TrustStore.builder().trustTimestampAuthority("test-tsa", fx.path("ca.pem"))
+        .build());
+    assertEquals(SignatureStatus.UNTRUSTED, tsaOnly.status(), tsaOnly::toString);
+    assertTrue(tsaOnly.timestamps().get(0).counted(), "the timestamp counts, the signer is still not trusted");
+
+    // A TSA the trust store does not know does not extend validity; key entries work for both sets.
     CodeSignature ignored = verify(stamped, TrustStore.builder().trust("other", fx.path("other-ca.pem"))
         .trust("leaf-pin", cert("expired.pem")).build());
     assertEquals(SignatureStatus.UNTRUSTED, ignored.status(), ignored::toString);
     assertReason(ignored, "timestamp ignored");
-    assertEquals(SignatureStatus.VALID, verify(stamped, caButNotTsa).status());
+    assertEquals(SignatureStatus.VALID, verify(stamped, TrustStore.builder()
+        .trust("signer-ca-key", cert("ca.pem").getPublicKey())
+        .trustTimestampAuthority("tsa-ca-key", cert("ca.pem").getPublicKey()).build()).status());
   }
 
   @Test
@@ -335,5 +363,45 @@ class AuthenticodeFixturesTest {
       CodeSignature sig = verify(f, trustCa);
       assertEquals(SignatureStatus.INVALID, sig.status(), () -> len + ": " + sig);
     }
+  }
+
+  /**
+   * hello.exe with its PE header moved into the DOS header (e_lfanew = 16, as packers write): the
+   * field at 0x3C then lies in the optional header (PE32+ BaseOfCode), which must read 16 too.
+   */
+  static byte[] withHeaderAt16(byte[] b) {
+    int pe = PeBytes.u32(b, 0x3C);
+    int optionalSize = (b[pe + 20] & 0xFF) | (b[pe + 21] & 0xFF) << 8;
+    int sections = (b[pe + 6] & 0xFF) | (b[pe + 7] & 0xFF) << 8;
+    int length = 24 + optionalSize + 40 * sections;
+    byte[] out = b.clone();
+    System.arraycopy(b, pe, out, 16, length);
+    java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x3C, 16);
+    return out;
+  }
+
+  @Test
+  void aPeHeaderInsideTheDosHeaderIsRecognisedAsTheLoaderDoes() throws Exception {
+    byte[] moved = withHeaderAt16(Files.readAllBytes(fx.path("hello.exe")));
+    assertEquals(16, PeBytes.u32(moved, 0x3C));
+    Path unsigned = Files.write(dir.resolve("lfanew16.exe"), moved);
+    assertTrue(new AuthenticodeVerifier().recognizes(java.util.Arrays.copyOf(moved, 4096)));
+    CodeSignature plain = verify(unsigned, trustCa);
+    assertEquals(SignatureStatus.UNSIGNED, plain.status(), plain::toString);
+    assertEquals(SignatureFormat.AUTHENTICODE, plain.format());
+
+    // osslsigncode 2.5 refuses to sign it (it requires e_lfanew >= 64), so no signed copy is made here
+    Tools.Run ossl = Tools.run(dir, "osslsigncode", "sign", "-certs", "leaf.pem", "-key", "leaf.key", "-in",
+        "lfanew16.exe", "-out", "lfanew16-signed.exe");
+    assertTrue(ossl.exitCode() != 0, ossl::output);
+    try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trustCa).policy(Policy.parse("signed"))
+        .verifiers(java.util.List.of(new AuthenticodeVerifier())).threads(1).build()) {
+      Verdict v = verifier.verifyFile(unsigned);
+      assertTrue(v.reasons().toString().contains("the PE image has no certificate table"), v.reasons()::toString);
+    }
+    // "MZ" and "PE" cannot overlap: below 4 is still not a PE image
+    byte[] tooLow = moved.clone();
+    java.nio.ByteBuffer.wrap(tooLow).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x3C, 2);
+    assertTrue(!new AuthenticodeVerifier().recognizes(java.util.Arrays.copyOf(tooLow, 4096)));
   }
 }

@@ -33,12 +33,16 @@ class RealSignedFilesTest {
   @TempDir
   Path tmp;
 
+  /** Microsoft's code-signing CAs as publishers, its time-stamping CAs as timestamp authorities. */
   static TrustStore microsoft() throws Exception {
     TrustStore.Builder b = TrustStore.builder();
     for (String name : new String[] {"microsoft-code-signing-pca-2010-2025", "microsoft-code-signing-pca-2011-2026",
-        "microsoft-code-signing-pca-2020", "microsoft-time-stamp-pca-2010-2025", "microsoft-time-stamp-pca-2010-2030",
-        "microsoft-time-stamp-pca-2021", "microsoft-windows-third-party-component-ca-2013-2028"}) {
+        "microsoft-code-signing-pca-2020", "microsoft-windows-third-party-component-ca-2013-2028"}) {
       b.trust(name, certificate("anchors/" + name + ".pem"));
+    }
+    for (String name : new String[] {"microsoft-time-stamp-pca-2010-2025", "microsoft-time-stamp-pca-2010-2030",
+        "microsoft-time-stamp-pca-2021"}) {
+      b.trustTimestampAuthority(name, certificate("anchors/" + name + ".pem"));
     }
     return b.build();
   }
@@ -140,7 +144,7 @@ class RealSignedFilesTest {
     // Only the SHA-256 nested signature's CA is trusted: still valid, that signer comes first.
     TrustStore nestedOnly = TrustStore.builder()
         .trust("pca-2010", certificate("anchors/microsoft-code-signing-pca-2010-2025.pem"))
-        .trust("tsa-2010", certificate("anchors/microsoft-time-stamp-pca-2010-2025.pem")).build();
+        .trustTimestampAuthority("tsa-2010", certificate("anchors/microsoft-time-stamp-pca-2010-2025.pem")).build();
     CodeSignature nested = verify(dll, nestedOnly);
     assertEquals(SignatureStatus.VALID, nested.status(), nested::toString);
     assertEquals("pca-2010", nested.signer().orElseThrow().trustName().orElseThrow());

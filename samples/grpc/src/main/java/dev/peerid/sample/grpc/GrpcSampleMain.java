@@ -21,16 +21,19 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code grpc-sample serve --socket PATH [--trust [NAME=]PATH]... [--revoke VALUE]... [--policy EXPR]}
+ * {@code grpc-sample serve --socket PATH [--trust [NAME=]PATH]... [--trust-tsa [NAME=]PATH]... [--revoke VALUE]...
+ * [--policy EXPR]}
  * and {@code grpc-sample whoami --socket PATH} (a grpc-java client, for trying it out).
  */
 public final class GrpcSampleMain {
   static final String USAGE = String.join("\n",
-      "usage: java -jar grpc-sample.jar serve --socket PATH [--trust [NAME=]PATH]... [--revoke VALUE]... [--policy EXPR]",
+      "usage: java -jar grpc-sample.jar serve --socket PATH [--trust [NAME=]PATH]... [--trust-tsa [NAME=]PATH]...",
+      "                                      [--revoke VALUE]... [--policy EXPR]",
       "       java -jar grpc-sample.jar whoami --socket PATH",
       "",
       "serve   serves peerid.sample.v1.Identity/WhoAmI on a Unix socket (mode 0600) to peers the policy allows",
       "        --trust   a trusted certificate or public key (PEM/DER, file or directory), named NAME",
+      "        --trust-tsa  a trusted timestamp authority for Authenticode timestamps (never a publisher)",
       "        --revoke  sha256:<certificate fingerprint>, an 8-hex-digit IMA key id, or a key/cert file",
       "        --policy  who may connect, in the peerid policy language (default: signed)",
       "whoami  calls WhoAmI with grpc-java and prints the JSON answer (a JVM is an interpreter to peerid:",
@@ -86,6 +89,13 @@ public final class GrpcSampleMain {
             throw new UsageException("--trust: " + e.getMessage());
           }
           anyTrust = true;
+        }
+        case "--trust-tsa" -> {
+          try {
+            trust.trustTimestampAuthority(value(args, ++i, a));
+          } catch (TrustStoreException e) {
+            throw new UsageException("--trust-tsa: " + e.getMessage());
+          }
         }
         case "--revoke" -> {
           try {
