@@ -41,4 +41,23 @@ class VerdictJsonTest {
     assertEquals("{\"path\":\"pid 7\",\"format\":\"none\",\"status\":\"unknown\",\"signer\":null,"
         + "\"digest\":null,\"decision\":\"deny\",\"reasons\":[\"process 7 exited\"]}", unknown);
   }
+
+  @Test
+  void escapesEveryControlCharacterAsTheFormattedEscapeDid() {
+    StringBuilder in = new StringBuilder("x");
+    StringBuilder expected = new StringBuilder("\"x");
+    for (char c = 0; c < 0x20; c++) {
+      in.append(c).append("\u00e9\u20ac");
+      String esc = switch (c) {
+        case '\n' -> "\\n";
+        case '\r' -> "\\r";
+        case '\t' -> "\\t";
+        default -> String.format("\\u%04x", (int) c);
+      };
+      expected.append(esc).append("\u00e9\u20ac");
+    }
+    in.append('\u2029').append("end");
+    expected.append("\\u2029end\"");
+    assertEquals(expected.toString(), VerdictJson.write(in.toString()));
+  }
 }

@@ -68,6 +68,8 @@ final class JnaLinuxLibc implements LinuxLibc {
 
     static native long readlink(long path, long buf, long size) throws LastErrorException;
 
+    static native long readlinkat(int dirfd, long path, long buf, long size) throws LastErrorException;
+
     static native int fstatfs(int fd, long buf) throws LastErrorException;
   }
 
@@ -313,11 +315,16 @@ final class JnaLinuxLibc implements LinuxLibc {
 
   @Override
   public int readlink(byte[] path, byte[] buf) throws ErrnoException {
+    return readlinkAt(AT_FDCWD, path, buf);
+  }
+
+  @Override
+  public int readlinkAt(int dirfd, byte[] path, byte[] buf) throws ErrnoException {
     Scratch s = SCRATCH.get();
     int size = Math.min(buf.length, Scratch.DATA_SIZE);
     int n;
     try {
-      n = (int) C.readlink(s.path(path), s.address + Scratch.DATA, size);
+      n = (int) C.readlinkat(dirfd, s.path(path), s.address + Scratch.DATA, size);
     } catch (LastErrorException e) {
       throw errno("readlink", e);
     }

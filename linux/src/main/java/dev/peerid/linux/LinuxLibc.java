@@ -79,6 +79,14 @@ interface LinuxLibc {
   int readlink(byte[] path, byte[] buf) throws ErrnoException;
 
   /**
+   * {@code readlinkat(dirfd, name, buf, buf.length)}, like {@link #readlink}. The default answers
+   * ENOSYS, for test doubles that do not care.
+   */
+  default int readlinkAt(int dirfd, byte[] name, byte[] buf) throws ErrnoException {
+    throw new ErrnoException("readlinkat", ENOSYS, "not implemented");
+  }
+
+  /**
    * {@code statx(AT_FDCWD, path, 0, STATX_BASIC_STATS)}, following links (for {@code
    * /proc/<pid>/exe}: the inode the process runs). The device is encoded as glibc's {@code
    * makedev} does, so the identity equals the JDK's {@code unix:dev} view of the same file.

@@ -84,7 +84,7 @@ final class LinuxPeerProcess implements PeerProcess {
       long tracer = status.tracerPid() != 0 ? status.tracerPid() : proc.otherThreadTracer(pid, MAX_THREADS_CHECKED);
       Namespaces namespaces = env.namespaces().of(proc, pid);
       MemoryProtection protection = ServerNamespaces.protection(proc.dumpOwner(pid), namespaces.ownUser());
-      boolean pathNamesTheFile = namesTheFile(proc, path, identity);
+      boolean pathNamesTheFile = namesTheFile(proc, path, identity, namespaces);
       List<String> injected = proc.injectedLibraries(pid);
       if (env.mappedLibraries().isPresent()) {
         injected = new java.util.ArrayList<>(injected);
@@ -174,11 +174,17 @@ final class LinuxPeerProcess implements PeerProcess {
   /**
    * Whether {@code path}, looked up here, in the server's mount namespace and root, is the file the
    * process runs: not so for a deleted file (the kernel appends " (deleted)"), nor for a path that,
-   * in the peer's own mount namespace or root, led to another file than it does here.
+   * in the peer's own mount namespace or root, led to another file than it does here (looked up
+   * only then).
    */
-  private static boolean namesTheFile(ProcFs proc, String path, FileIdentity identity) {
+  private static boolean namesTheFile(ProcFs proc, String path, FileIdentity identity, Namespaces namespaces) {
     if (path.endsWith(" (deleted)")) {
       return false;
+    }
+    if (!namespaces.ownMount() && !namespaces.ownRoot()) {
+      // the kernel wrote the path of the running file's own entry, as the server sees the tree:
+      // only a mount made over it since (privilege over the server's mounts) could change that
+      return true;
     }
     FileIdentity here = proc.lookUp(path);
     return here != null && here.device() == identity.device() && here.inode() == identity.inode();

@@ -191,22 +191,40 @@ final class ProcFs {
   }
 
   /**
-   * The device and inode a link of {@code /proc/<pid>} leads to ({@link #USER_NAMESPACE},
-   * {@link #MOUNT_NAMESPACE}, {@link #ROOT}): a namespace's identity for the whole boot, or the
-   * process's root directory. Read by path: the caller confirms afterwards that the pid was still
-   * its process's.
+   * The device and inode a link of {@code /proc/<pid>} leads to ({@link #ROOT}: the process's root
+   * directory). Read by path: the caller confirms afterwards that the pid was still its process's.
    */
   FileIdentity linkTarget(long pid, byte[] name) throws IOException {
     return stat(pid, path(pid, name), root.resolve(Long.toString(pid)).resolve(new String(name, StandardCharsets.US_ASCII)));
   }
 
-  /** The user namespace of the process whose {@code /proc/<pid>} is {@code procDir}. */
-  FileIdentity userNamespaceAt(long pid, int procDir) throws IOException {
+  /**
+   * What a namespace link of {@code /proc/<pid>} says ({@link #USER_NAMESPACE}: {@code "user:[4026531837]"}):
+   * the kernel writes the namespace's inode number on nsfs, its identity for the whole boot (all
+   * namespaces share one nsfs), without opening the namespace as a stat through the link would
+   * (≈ 2.5× the cost). Read by path: the caller confirms afterwards that the pid was still its process's.
+   */
+  String namespace(long pid, byte[] name) throws IOException {
+    byte[] buf = BUFFER.get();
+    int n;
     try {
-      return libc.statAt(procDir, USER_NAMESPACE_NAME);
+      n = libc.readlink(path(pid, name), buf);
+    } catch (LinuxLibc.ErrnoException e) {
+      throw failure(pid, new String(name, StandardCharsets.US_ASCII), e);
+    }
+    return new String(buf, 0, Math.max(0, Math.min(n, 64)), StandardCharsets.US_ASCII);
+  }
+
+  /** {@link #namespace} of the user namespace, through the {@code /proc/<pid>} descriptor bound to the process. */
+  String userNamespaceAt(long pid, int procDir) throws IOException {
+    byte[] buf = BUFFER.get();
+    int n;
+    try {
+      n = libc.readlinkAt(procDir, USER_NAMESPACE_NAME, buf);
     } catch (LinuxLibc.ErrnoException e) {
       throw failure(pid, "ns/user", e);
     }
+    return new String(buf, 0, Math.max(0, Math.min(n, 64)), StandardCharsets.US_ASCII);
   }
 
   /**

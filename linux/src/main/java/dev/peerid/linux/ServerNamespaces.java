@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The server's own user namespace, mount namespace and root directory (each by device and inode,
- * which name it for the whole boot), and how a peer's compare with them.
+ * The server's own user namespace, mount namespace (each by the inode number its {@code ns/} link
+ * names, which names it for the whole boot) and root directory (by device and inode), and how a
+ * peer's compare with them.
  *
  * <p>Why the user namespace is read on every connection and the other two only with the other
  * facts of a full read: a process can enter a new user namespace at any moment ({@code unshare},
@@ -21,8 +22,8 @@ import java.util.Map;
  */
 final class ServerNamespaces {
   /** Null where the kernel has no such namespace (built without it): then every process shares it. */
-  private final Place user;
-  private final Place mount;
+  private final String user;
+  private final String mount;
   private final Place root;
 
   /** A namespace or directory by device and inode (its times are not part of what it is). */
@@ -32,7 +33,7 @@ final class ServerNamespaces {
     }
   }
 
-  ServerNamespaces(Place user, Place mount, Place root) {
+  ServerNamespaces(String user, String mount, Place root) {
     this.user = user;
     this.mount = mount;
     this.root = root;
@@ -40,7 +41,15 @@ final class ServerNamespaces {
 
   /** This process's own, read from {@code /proc/self}. */
   static ServerNamespaces ofThisProcess() throws IOException {
-    return new ServerNamespaces(place("ns/user"), place("ns/mnt"), place("root"));
+    return new ServerNamespaces(link("ns/user"), link("ns/mnt"), place("root"));
+  }
+
+  private static String link(String name) throws IOException {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self", name)).toString();
+    } catch (NoSuchFileException e) {
+      return null; // a kernel without that namespace (CONFIG_USER_NS=n) has no such link
+    }
   }
 
   private static Place place(String name) throws IOException {
@@ -48,7 +57,7 @@ final class ServerNamespaces {
     try {
       a = Files.readAttributes(Path.of("/proc/self", name), "unix:dev,ino");
     } catch (NoSuchFileException e) {
-      return null; // a kernel without user namespaces (CONFIG_USER_NS=n) has no ns/user
+      return null;
     }
     return new Place(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
   }
@@ -56,7 +65,8 @@ final class ServerNamespaces {
   /** The peer's namespaces, read by path: the caller confirms afterwards that the pid was still its process's. */
   Namespaces of(ProcFs proc, long pid) throws IOException {
     return new Namespaces(differs(user, proc, pid, ProcFs.USER_NAMESPACE),
-        differs(mount, proc, pid, ProcFs.MOUNT_NAMESPACE), differs(root, proc, pid, ProcFs.ROOT));
+        differs(mount, proc, pid, ProcFs.MOUNT_NAMESPACE),
+        root != null && !root.equals(Place.of(proc.linkTarget(pid, ProcFs.ROOT))));
   }
 
   /** Whether the peer is in a user namespace other than the server's, read by path (confirm the pid after). */
@@ -64,13 +74,13 @@ final class ServerNamespaces {
     return differs(user, proc, pid, ProcFs.USER_NAMESPACE);
   }
 
-  private static boolean differs(Place servers, ProcFs proc, long pid, byte[] link) throws IOException {
-    return servers != null && !servers.equals(Place.of(proc.linkTarget(pid, link)));
+  private static boolean differs(String servers, ProcFs proc, long pid, byte[] link) throws IOException {
+    return servers != null && !servers.equals(proc.namespace(pid, link));
   }
 
   /** Whether the process whose {@code /proc/<pid>} is {@code procDir} is in the server's user namespace now. */
   boolean sharesUserNamespace(ProcFs proc, long pid, int procDir) throws IOException {
-    return user == null || user.equals(Place.of(proc.userNamespaceAt(pid, procDir)));
+    return user == null || user.equals(proc.userNamespaceAt(pid, procDir));
   }
 
   /**

@@ -66,10 +66,16 @@ final class CountingLinuxLibc extends ForwardingLinuxLibc {
   public FileIdentity statAt(int dirfd, byte[] name) throws ErrnoException {
     if (name.length == 4 && name[0] == 'e' && name[1] == 'x' && name[2] == 'e') {
       exeChecksThroughProcDir.incrementAndGet();
-    } else if (name.length == 8 && name[0] == 'n' && name[3] == 'u') {
-      userNamespaceChecksThroughProcDir.incrementAndGet();
     }
     return real.statAt(dirfd, name);
+  }
+
+  @Override
+  public int readlinkAt(int dirfd, byte[] name, byte[] buf) throws ErrnoException {
+    if (name.length == 8 && name[0] == 'n' && name[3] == 'u') {
+      userNamespaceChecksThroughProcDir.incrementAndGet();
+    }
+    return real.readlinkAt(dirfd, name, buf);
   }
 
 }

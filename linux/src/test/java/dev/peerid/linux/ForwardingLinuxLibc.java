@@ -75,6 +75,11 @@ class ForwardingLinuxLibc implements LinuxLibc {
   }
 
   @Override
+  public int readlinkAt(int dirfd, byte[] name, byte[] buf) throws ErrnoException {
+    return real.readlinkAt(dirfd, name, buf);
+  }
+
+  @Override
   public FileIdentity stat(byte[] path) throws ErrnoException {
     return real.stat(path);
   }

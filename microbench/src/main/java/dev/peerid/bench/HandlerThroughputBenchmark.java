@@ -5,7 +5,6 @@ import dev.peerid.PeerSession;
 import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
-import dev.peerid.VerdictJson;
 import dev.peerid.linux.LinuxPeerBackend;
 import dev.peerid.linux.ima.ImaHashAlgorithm;
 import dev.peerid.linux.ima.ImaSigner;
@@ -34,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.jfr.Recording;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -55,8 +53,6 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * <p>Run: {@code scripts/bench HandlerThroughputBenchmark [seconds] [clients] [rounds] [native|jvm]}
  */
 public final class HandlerThroughputBenchmark {
-  private static final AtomicLong AUDIT_BYTES = new AtomicLong();
-
   private HandlerThroughputBenchmark() {}
 
   record Result(double perSecond, long[] firstByteNanos) {
@@ -111,26 +107,21 @@ public final class HandlerThroughputBenchmark {
     try (PeerVerifier verifier = PeerVerifier.builder().trustStore(trust).policy(policy).build();
         LinuxPeerBackend fullReads = LinuxPeerBackend.builder().reuseProcessFactsFor(Duration.ZERO).build();
         PeerVerifier fullVerifier = PeerVerifier.builder().trustStore(trust).policy(policy).backend(fullReads)
-            .build();
-        // the audit path: every verdict rendered as its JSON line by the listener, and recorded by JFR
-        PeerVerifier auditedVerifier = PeerVerifier.builder().trustStore(trust).policy(policy)
-            .onVerdict(v -> AUDIT_BYTES.addAndGet(VerdictJson.toJson(v).length())).build();
-        Recording recording = new Recording()) {
-      recording.enable("dev.peerid.Verdict");
-      recording.setToDisk(true);
-      recording.start();
+            .build()) {
       PeerAuthentication auth = PeerAuthentication.builder(verifier).maxPending(4096).build();
+      // the same without the per-uid and per-process accounting, to show what it costs
+      PeerAuthentication uncounted = PeerAuthentication.builder(verifier).maxPending(4096).withoutPerPeerLimits()
+          .build();
       PeerAuthentication fullAuth = PeerAuthentication.builder(fullVerifier).maxPending(4096).build();
-      PeerAuthentication auditedAuth = PeerAuthentication.builder(auditedVerifier).maxPending(4096).build();
       EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       AtomicLong denied = new AtomicLong();
       try {
         List<Channel> servers = List.of(server(group, dir.resolve("plain.sock"), null, denied),
             server(group, dir.resolve("auth.sock"), auth, denied),
             server(group, dir.resolve("full.sock"), fullAuth, denied),
-            server(group, dir.resolve("audited.sock"), auditedAuth, denied));
+            server(group, dir.resolve("uncounted.sock"), uncounted, denied));
         List<Path> sockets = List.of(dir.resolve("plain.sock"), dir.resolve("auth.sock"), dir.resolve("full.sock"),
-            dir.resolve("audited.sock"));
+            dir.resolve("uncounted.sock"));
         // warm up: JIT, verification cache (one verification of the client's executable)
         for (Path socket : sockets) {
           clients.run(socket, Duration.ofSeconds(2));
@@ -157,7 +148,7 @@ public final class HandlerThroughputBenchmark {
         Result p = merge(runs.get(0));
         Result a = merge(runs.get(1));
         Result f = merge(runs.get(2));
-        Result au = merge(runs.get(3));
+        Result u = merge(runs.get(3));
         System.out.printf("HandlerThroughputBenchmark: epoll Unix socket echo, %d rounds x %d s per server, "
             + "rotating%n", rounds, seconds);
         System.out.printf("  clients: %s%n", clientsLine);
@@ -171,15 +162,15 @@ public final class HandlerThroughputBenchmark {
             a.perSecond(), a.percentile(0.5), a.percentile(0.99));
         System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, every peer read in full",
             f.perSecond(), f.percentile(0.5), f.percentile(0.99));
-        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler + onVerdict + JFR event",
-            au.perSecond(), au.percentile(0.5), au.percentile(0.99));
+        System.out.printf("  %-38s %12.0f %11.1f us %11.1f us%n", "with handler, no per-peer accounting",
+            u.perSecond(), u.percentile(0.5), u.percentile(0.99));
         System.out.printf("  ratio with/without: %.2f (goal >= 0.70); per round (paired, back to back): %s, "
             + "median %.2f%n", a.perSecond() / p.perSecond(), format(ratios[0]), median(ratios[0]));
+        System.out.printf("  ratio with the handler but no per-peer accounting (withoutPerPeerLimits): %.2f; per round: "
+            + "%s, median %.2f; accounting on / off: %.2f%n", u.perSecond() / p.perSecond(), format(ratios[2]),
+            median(ratios[2]), a.perSecond() / u.perSecond());
         System.out.printf("  ratio with every peer read in full (reuseProcessFactsFor(0)): %.2f; per round: %s, "
             + "median %.2f%n", f.perSecond() / p.perSecond(), format(ratios[1]), median(ratios[1]));
-        System.out.printf("  ratio with the audit on (listener writing VerdictJson, JFR recording): %.2f; per round: "
-            + "%s, median %.2f; %d audit bytes%n", au.perSecond() / p.perSecond(), format(ratios[2]),
-            median(ratios[2]), AUDIT_BYTES.get());
         System.out.printf("  of which the verifier's warm path (PeerVerifier.open + close, one thread): %.1f us, "
             + "with every peer read in full: %.1f us%n",
             verifierOnly(verifier, dir.resolve("direct.sock"), nativeClients),

@@ -3,8 +3,11 @@ package dev.peerid.netty;
 import dev.peerid.PeerHandle;
 import dev.peerid.PeerIdentificationException;
 import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.kqueue.KQueueDomainSocketChannel;
 import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.channel.unix.UnixChannel;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.channels.SelectableChannel;
@@ -40,6 +43,27 @@ final class ChannelPeerHandles {
     throw new PeerIdentificationException("cannot find the socket of a " + channel.getClass().getName()
         + ": use an epoll or kqueue domain-socket channel, NioDomainSocketChannel (Linux), or NIO over "
         + "junixsocket's AFUNIXSelectorProvider");
+  }
+
+  /**
+   * The uid the kernel recorded for the peer at connect ({@code SO_PEERCRED}, or junixsocket's
+   * credentials), or {@link PeerLimits#UNKNOWN}. Known before any verdict; for accounting only.
+   */
+  static long uid(Channel channel) {
+    try {
+      if (channel instanceof EpollDomainSocketChannel epoll) {
+        return epoll.peerCredentials().uid();
+      }
+      if (channel instanceof KQueueDomainSocketChannel kqueue) {
+        return kqueue.peerCredentials().uid();
+      }
+      if (channel instanceof AbstractNioChannel nio) {
+        return JunixsocketFds.uid(javaChannel(nio));
+      }
+    } catch (IOException | PeerIdentificationException | LinkageError | RuntimeException e) {
+      // not known: such peers share one count
+    }
+    return PeerLimits.UNKNOWN;
   }
 
   private static int junixsocketFd(SelectableChannel ch) throws PeerIdentificationException {

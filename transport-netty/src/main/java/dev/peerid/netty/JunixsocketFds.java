@@ -4,6 +4,8 @@ import dev.peerid.PeerIdentificationException;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.newsclub.net.unix.FileDescriptorAccess;
 import org.newsclub.net.unix.FileDescriptorCast;
 
@@ -25,5 +27,16 @@ final class JunixsocketFds {
     } catch (IOException | RuntimeException e) {
       throw new PeerIdentificationException("cannot read the junixsocket channel's file descriptor: " + e);
     }
+  }
+
+  /** The peer's uid from junixsocket's credentials, or {@link PeerLimits#UNKNOWN}. */
+  static long uid(SelectableChannel ch) throws IOException {
+    if (ch instanceof AFUNIXSocketChannel unix) {
+      AFUNIXSocketCredentials c = unix.getPeerCredentials();
+      if (c != null && c.getUid() >= 0) {
+        return c.getUid();
+      }
+    }
+    return PeerLimits.UNKNOWN;
   }
 }

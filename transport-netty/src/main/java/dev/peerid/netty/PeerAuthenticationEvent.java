@@ -17,18 +17,30 @@ import java.util.Optional;
 public final class PeerAuthenticationEvent {
   private final Verdict verdict;
   private final Throwable cause;
+  private final ConnectionLimit limit;
 
-  private PeerAuthenticationEvent(Verdict verdict, Throwable cause) {
+  private PeerAuthenticationEvent(Verdict verdict, Throwable cause, ConnectionLimit limit) {
     this.verdict = Objects.requireNonNull(verdict, "verdict");
     this.cause = cause;
+    this.limit = limit;
   }
 
   static PeerAuthenticationEvent of(Verdict verdict) {
-    return new PeerAuthenticationEvent(verdict, null);
+    return new PeerAuthenticationEvent(verdict, null, null);
   }
 
   static PeerAuthenticationEvent denied(String reason, Throwable cause) {
-    return new PeerAuthenticationEvent(Verdict.deny(null, reason), cause);
+    return new PeerAuthenticationEvent(Verdict.deny(null, reason), cause, null);
+  }
+
+  /** Refused by a limit of {@link PeerAuthentication}; {@code identity} is the verified peer, when it was verified. */
+  static PeerAuthenticationEvent refused(ConnectionLimit limit, String reason, PeerIdentity identity) {
+    return new PeerAuthenticationEvent(Verdict.deny(identity, reason), null, Objects.requireNonNull(limit, "limit"));
+  }
+
+  /** The limit that refused the peer, when one did (the peer may have been allowed by the policy). */
+  public Optional<ConnectionLimit> limit() {
+    return Optional.ofNullable(limit);
   }
 
   /** True when the peer was allowed. */
@@ -57,6 +69,7 @@ public final class PeerAuthenticationEvent {
 
   @Override
   public String toString() {
-    return "PeerAuthenticationEvent{" + verdict + (cause == null ? "" : " cause=" + cause) + "}";
+    return "PeerAuthenticationEvent{" + verdict + (cause == null ? "" : " cause=" + cause)
+        + (limit == null ? "" : " limit=" + limit) + "}";
   }
 }

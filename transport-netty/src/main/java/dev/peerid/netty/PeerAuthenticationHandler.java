@@ -6,6 +6,7 @@ import dev.peerid.PeerIdentity;
 import dev.peerid.PeerSession;
 import dev.peerid.PeerVerificationException;
 import dev.peerid.PeerVerifier;
+import dev.peerid.ProcessInfo;
 import dev.peerid.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -43,6 +44,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * executor, never on the event loop. At most {@link PeerAuthentication#maxPending()} verifications are in flight
  * across all channels sharing one {@link PeerAuthentication}; past that, a new peer is denied
  * as "busy". A verification that outlasts {@link PeerAuthentication#timeout()} denies the peer.
+ * The per-peer limits of {@link PeerAuthentication} (open connections per uid and per process,
+ * connections waiting per uid) deny a new connection past them, with a reason naming the limit
+ * ({@link PeerAuthenticationEvent#limit()}); an allowed connection's place is given back when it closes.
  *
  * <p>Only reads are gated: a handler that writes on {@code channelActive} writes to a peer that is
  * not verified yet. Write after the allow event instead.
@@ -76,6 +80,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   /** Messages that arrived before the verdict; made only when one does (rare: reads are held back). */
   private ArrayDeque<Object> held;
   private final AtomicBoolean slotHeld = new AtomicBoolean();
+  /** This channel's place among its uid's connections waiting for a verdict, while it waits. */
+  private volatile PeerLimits.Held waiting = PeerLimits.Held.NOTHING;
   private int heldBytes;
   private boolean started;
   private boolean decided;
@@ -191,7 +197,8 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     }
     started = true;
     if (!auth.tryAcquire()) {
-      deny(ctx, PeerAuthenticationEvent.denied("busy: " + auth.maxPending()
+      auth.limits().refused(ConnectionLimit.PENDING);
+      deny(ctx, PeerAuthenticationEvent.refused(ConnectionLimit.PENDING, "busy: " + auth.maxPending()
           + " peer verifications already pending, try again later", null));
       return;
     }
@@ -212,6 +219,15 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
       complete(ctx, verification);
       return;
     }
+    // it waits (off the event loop): now it takes a place among its uid's waiting connections
+    PeerLimits.Admission wait = auth.limits().pending(ChannelPeerHandles.uid(ctx.channel()));
+    if (wait instanceof PeerLimits.Refusal r) {
+      releaseSlot();
+      deny(ctx, PeerAuthenticationEvent.refused(r.limit(), r.reason(), null));
+      verification.whenComplete((s, e) -> closeQuietly(s));
+      return;
+    }
+    waiting = (PeerLimits.Held) wait;
     long nanos = auth.timeout().toNanos();
     timeout = ctx.executor().schedule(() -> {
       if (!decided) {
@@ -266,8 +282,18 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
   private void allow(ChannelHandlerContext ctx, PeerSession s, Verdict verdict) {
     Channel ch = ctx.channel();
     PeerIdentity identity = verdict.identity().orElseThrow();
+    PeerLimits.Admission admission = auth.limits().connection(
+        identity.process().map(ProcessInfo::uid).orElse(PeerLimits.UNKNOWN),
+        identity.process().map(ProcessInfo::pid).orElse(PeerLimits.UNKNOWN));
+    if (admission instanceof PeerLimits.Refusal r) {
+      closeQuietly(s);
+      deny(ctx, PeerAuthenticationEvent.refused(r.limit(), r.reason(), identity));
+      return;
+    }
+    PeerLimits.Held place = (PeerLimits.Held) admission;
     if (!ch.attr(AUTHENTICATED).compareAndSet(null, new Authenticated(identity, s))) {
       // the identity is set once; a second handler must not replace it with its own
+      place.release();
       closeQuietly(s);
       deny(ctx, PeerAuthenticationEvent.denied("the channel was already authenticated: "
           + "is a second PeerAuthenticationHandler in the pipeline?", null));
@@ -276,7 +302,11 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     decided = true;
     allowed = true;
     session = s;
-    ch.closeFuture().addListener(f -> closeQuietly(s));
+    ch.closeFuture().addListener(f -> {
+      closeQuietly(s);
+      place.release();
+    });
+    auth.idleTimeout().ifPresent(t -> ctx.pipeline().addAfter(ctx.name(), null, new IdleCloser(t)));
     ctx.fireUserEventTriggered(PeerAuthenticationEvent.of(verdict));
     boolean replayed = held != null && !held.isEmpty();
     while (held != null && !held.isEmpty()) {
@@ -362,6 +392,7 @@ public final class PeerAuthenticationHandler extends ChannelDuplexHandler {
     if (slotHeld.compareAndSet(true, false)) {
       auth.release();
     }
+    waiting.release();
   }
 
   private void cancelTimeout() {

@@ -249,7 +249,9 @@ class PeerAuthenticationHandlerTest {
   @EnumSource(Transport.class)
   void aThousandConcurrentConnectionsGetTheRightVerdictAndLeakNoDescriptor(Transport t) throws Exception {
     PeerVerifier v = verifier(false);
-    PeerAuthentication a = PeerAuthentication.builder(v).maxPending(4096).timeout(Duration.ofSeconds(30)).build();
+    // one uid, 250 connections per process held open at once: per-peer limits far above that
+    PeerAuthentication a = PeerAuthentication.builder(v).maxPending(4096).timeout(Duration.ofSeconds(30))
+        .maxConnectionsPerUid(4096).maxConnectionsPerProcess(4096).maxPendingPerUid(4096).build();
     // warm up class loading, native libraries and the verifier cache, then count descriptors
     try (AuthServer warm = AuthServer.start(t, socket, a)) {
       Clients.curl(clients.signedCurl, socket).finish();

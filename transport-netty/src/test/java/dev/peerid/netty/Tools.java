@@ -109,6 +109,19 @@ public final class Tools {
     return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
   }
 
+  /** Runs a command to completion (at most 3 minutes) and returns its output, whatever its exit status. */
+  public static String runAnyExit(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("timed out: " + command);
+    }
+    p.getInputStream().close();
+    p.getOutputStream().close();
+    return new String(out, StandardCharsets.UTF_8);
+  }
+
   public static List<String> cmd(Object... parts) {
     List<String> out = new ArrayList<>();
     for (Object o : parts) {

@@ -28,6 +28,10 @@ import java.util.Set;
  * topic read    alerts  signed
  * socket-mode 0660                                    # permissions of the socket file
  * audit /var/log/broker/verdicts.jsonl                # one JSON line per connection's verdict
+ * max-stored-bytes 32MiB                              # limits (see BrokerLimits), each at most once
+ * max-topic-bytes 1MiB
+ * idle-timeout 60s
+ * header-timeout 10s
  * </pre>
  *
  * A route or topic without a rule is open to every peer the connection policy let in. The first
@@ -49,6 +53,8 @@ final class AccessRules {
   private final Map<String, Policy> read = new HashMap<>();
   private Set<PosixFilePermission> socketMode;
   private Path audit;
+  private BrokerLimits limits = BrokerLimits.DEFAULTS;
+  private final Set<BrokerLimits.Option> limitsSet = java.util.EnumSet.noneOf(BrokerLimits.Option.class);
 
   Optional<Policy> connect() {
     return Optional.ofNullable(connect);
@@ -73,6 +79,11 @@ final class AccessRules {
   /** The file that gets one JSON line (VerdictJson) per connection's verdict. */
   Optional<Path> audit() {
     return Optional.ofNullable(audit);
+  }
+
+  /** The limits the file sets, the defaults for the others. */
+  BrokerLimits limits() {
+    return limits;
   }
 
   static AccessRules empty() {
@@ -137,8 +148,22 @@ final class AccessRules {
           }
           rules.audit = Path.of(line.substring("audit".length()).strip());
         }
-        default -> throw new ConfigException(where + ": unknown rule '" + words[0]
-            + "' (expected connect, route, topic, socket-mode or audit)");
+        default -> {
+          BrokerLimits.Option option = BrokerLimits.Option.named(words[0]).orElseThrow(() -> new ConfigException(
+              where + ": unknown rule '" + words[0] + "' (expected connect, route, topic, socket-mode, audit, "
+                  + "max-stored-bytes, max-topic-bytes, idle-timeout or header-timeout)"));
+          if (words.length != 2) {
+            throw new ConfigException(where + ": expected '" + option.word + " VALUE'");
+          }
+          if (!rules.limitsSet.add(option)) {
+            throw new ConfigException(where + ": a second '" + option.word + "'");
+          }
+          try {
+            rules.limits = option.apply(rules.limits, words[1]);
+          } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+          }
+        }
       }
     }
     return rules;

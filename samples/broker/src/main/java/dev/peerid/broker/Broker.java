@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -22,6 +23,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -61,14 +64,22 @@ final class Broker implements AutoCloseable {
 
   /** Everything the broker needs; the rules may be empty. */
   record Settings(Path socket, TrustStore trust, Policy connect, AccessRules rules,
-      Set<PosixFilePermission> socketMode, boolean refusal, Consumer<PeerAuthenticationEvent> audit) {
+      Set<PosixFilePermission> socketMode, boolean refusal, Consumer<PeerAuthenticationEvent> audit,
+      BrokerLimits limits) {
     Settings {
       Objects.requireNonNull(socket, "socket");
       Objects.requireNonNull(trust, "trust");
       Objects.requireNonNull(connect, "connect");
       Objects.requireNonNull(rules, "rules");
       Objects.requireNonNull(socketMode, "socketMode");
+      Objects.requireNonNull(limits, "limits");
       audit = audit != null ? audit : e -> {};
+    }
+
+    /** With the limits the rules set (the defaults for the others). */
+    Settings(Path socket, TrustStore trust, Policy connect, AccessRules rules, Set<PosixFilePermission> socketMode,
+        boolean refusal, Consumer<PeerAuthenticationEvent> audit) {
+      this(socket, trust, connect, rules, socketMode, refusal, audit, rules.limits());
     }
   }
 
@@ -86,7 +97,8 @@ final class Broker implements AutoCloseable {
       ab.responder(DenialResponder.text(Broker::refusal));
     }
     PeerAuthentication auth = ab.build();
-    Topics topics = new Topics(1000, 100);
+    BrokerLimits limits = s.limits();
+    Topics topics = new Topics(1000, 100, limits.topicBudget(), limits.maxStoredBytes());
     ServerBootstrap b = new ServerBootstrap();
     // bind under a temporary name, set the permissions, then move it into place: no window in
     // which the socket exists at its public path with the process umask's permissions
@@ -104,14 +116,20 @@ final class Broker implements AutoCloseable {
       AFUNIXServerSocketChannel bound = preBound;
       b.group(group).channelFactory(() -> new NioServerSocketChannel(bound));
     }
+    b.childOption(ChannelOption.AUTO_READ, false);
     b.childHandler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
+        RequestTimeouts timeouts = new RequestTimeouts(limits.idleTimeout(), limits.headerTimeout());
         ch.pipeline().addLast(auth.newHandler());
         ch.pipeline().addLast(new Audit(s.audit()));
+        ch.pipeline().addLast(timeouts);
         ch.pipeline().addLast(new HttpServerCodec());
+        ch.pipeline().addLast(new ChunkedWriteHandler());
         ch.pipeline().addLast(new HttpObjectAggregator(MAX_BODY));
-        ch.pipeline().addLast(new BrokerHandler(s.rules(), topics));
+        // with AUTO_READ off, one request at a time reaches the broker, when it asks for it
+        ch.pipeline().addLast(new FlowControlHandler());
+        ch.pipeline().addLast(new BrokerHandler(s.rules(), topics, timeouts));
       }
     });
     try {

@@ -8,10 +8,13 @@ import dev.peerid.VerdictJson;
 import dev.peerid.netty.PeerAuthenticationEvent;
 import dev.peerid.netty.PeerAuthenticationHandler;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,29 +33,74 @@ import java.util.Optional;
  * The broker's HTTP routes, behind the peer authentication handler: every request comes from a
  * peer the connection policy allowed. Each request first re-validates the peer (same live process,
  * same executable), then applies the route's and the topic's policies.
+ *
+ * <p>One request at a time per connection: the channel does not read by itself ({@code AUTO_READ}
+ * off, a {@code FlowControlHandler} before this one), and the next request is asked for only once
+ * the reply to the previous one is written and the channel is writable again. A peer that pipelines
+ * requests without reading the replies therefore gets nothing more read from it.
  */
 final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String TOPICS = "/topics/";
 
   private final AccessRules rules;
   private final Topics topics;
+  private final RequestTimeouts timeouts;
   private Verdict connectionVerdict;
+  private boolean readWhenWritable;
+  private boolean awaitingRequest;
 
-  BrokerHandler(AccessRules rules, Topics topics) {
+  BrokerHandler(AccessRules rules, Topics topics, RequestTimeouts timeouts) {
     this.rules = rules;
     this.topics = topics;
+    this.timeouts = timeouts;
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof PeerAuthenticationEvent e && e.isSuccess()) {
       connectionVerdict = e.verdict();
+      readNext(ctx); // the first request
     }
     ctx.fireUserEventTriggered(evt);
   }
 
   @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (readWhenWritable && ctx.channel().isWritable()) {
+      readWhenWritable = false;
+      readNext(ctx);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** The reply is written: ask for the next request once the peer has taken what is buffered. */
+  private void replied(ChannelHandlerContext ctx) {
+    timeouts.replyWritten();
+    if (ctx.channel().isWritable()) {
+      readNext(ctx);
+    } else {
+      readWhenWritable = true;
+    }
+  }
+
+  private void readNext(ChannelHandlerContext ctx) {
+    awaitingRequest = true;
+    ctx.read();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // a read that brought only part of a request satisfies the FlowControlHandler's demand: ask again
+    if (awaitingRequest) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    awaitingRequest = false;
+    timeouts.requestReceived();
     PeerIdentity peer = PeerAuthenticationHandler.identity(ctx.channel());
     if (peer == null || connectionVerdict == null) {
       // cannot happen behind the handler; fail closed if the pipeline was assembled wrongly
@@ -109,17 +157,39 @@ final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("topic", name);
     if (publish) {
-      long seq = topics.publish(name, req.content().toString(StandardCharsets.UTF_8), peer);
-      if (seq < 0) {
-        respond(ctx, req, HttpResponseStatus.INSUFFICIENT_STORAGE, error("too many topics", List.of()), false);
+      Topics.Published p = topics.publish(name, req.content().toString(StandardCharsets.UTF_8), peer);
+      if (p instanceof Topics.Refused r) {
+        respond(ctx, req, r.storage() ? HttpResponseStatus.INSUFFICIENT_STORAGE : HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            error(r.reason(), List.of()), false);
         return;
       }
-      body.put("seq", seq);
+      body.put("seq", ((Topics.Stored) p).seq());
       respond(ctx, req, HttpResponseStatus.CREATED, body, false);
     } else {
-      body.put("messages", topics.recent(name));
-      respond(ctx, req, HttpResponseStatus.OK, body, false);
+      stream(ctx, req, new TopicReply(name, topics.recent(name)));
     }
+  }
+
+  private void stream(ChannelHandlerContext ctx, FullHttpRequest req, TopicReply reply) {
+    HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    res.headers().set(HttpHeaderNames.CONTENT_LENGTH, reply.length());
+    boolean keepAlive = HttpUtil.isKeepAlive(req);
+    if (!keepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.write(res);
+    finish(ctx, ctx.writeAndFlush(new HttpChunkedInput(reply)), keepAlive);
+  }
+
+  private void finish(ChannelHandlerContext ctx, ChannelFuture written, boolean keepAlive) {
+    written.addListener(f -> {
+      if (!f.isSuccess() || !keepAlive) {
+        ctx.close();
+      } else {
+        replied(ctx);
+      }
+    });
   }
 
   static Map<String, Object> error(String message, List<String> reasons) {
@@ -129,7 +199,7 @@ final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return m;
   }
 
-  private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status,
+  private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status,
       Map<String, Object> body, boolean close) {
     byte[] bytes = (VerdictJson.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
@@ -139,10 +209,7 @@ final class BrokerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (!keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
-    var f = ctx.writeAndFlush(res);
-    if (!keepAlive) {
-      f.addListener(ChannelFutureListener.CLOSE);
-    }
+    finish(ctx, ctx.writeAndFlush(res), keepAlive);
   }
 
   @Override

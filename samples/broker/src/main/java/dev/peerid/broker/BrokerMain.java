@@ -18,6 +18,8 @@ public final class BrokerMain {
   static final String USAGE = String.join("\n",
       "usage: java -jar broker.jar serve --socket PATH [--trust [NAME=]PATH]... [--trust-tsa [NAME=]PATH]...",
       "                                  [--revoke VALUE]... [--policy EXPR] [--config FILE] [--socket-mode OCTAL] [--no-refusal]",
+      "                                  [--max-stored-bytes SIZE] [--max-topic-bytes SIZE]",
+      "                                  [--idle-timeout DURATION] [--header-timeout DURATION]",
       "       java -jar broker.jar demo [--sidecar]",
       "",
       "serve  runs the broker on a Unix socket: GET /whoami, POST|GET /topics/NAME.",
@@ -28,6 +30,10 @@ public final class BrokerMain {
       "       --config     connection, route and topic policies (see docs/netty.md)",
       "       --socket-mode  permissions of the socket file (default 0600; e.g. 0660 for a group)",
       "       --no-refusal close denied connections without an HTTP 403",
+      "       --max-stored-bytes  messages kept in all, as stored (default 32MiB; past it a publish gets 507)",
+      "       --max-topic-bytes   messages kept per topic (default 1MiB; the oldest go first)",
+      "       --idle-timeout      close a connection idle this long (default 60s)",
+      "       --header-timeout    close a connection whose request is not complete this long after its first byte (default 10s)",
       "demo   signs a copy of curl with a throwaway key, starts a broker on a temporary socket, and shows",
       "       that the signed copy is served while an unsigned copy and a signed interpreter are refused.",
       "       --sidecar    store the signature in FILE.sig even where security.ima could be written");
@@ -83,8 +89,14 @@ public final class BrokerMain {
     Path config = null;
     Set<PosixFilePermission> mode = null;
     boolean refusal = true;
+    java.util.Map<BrokerLimits.Option, String> limitOptions = new java.util.EnumMap<>(BrokerLimits.Option.class);
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
+      var limit = a.startsWith("--") ? BrokerLimits.Option.named(a.substring(2)) : java.util.Optional.<BrokerLimits.Option>empty();
+      if (limit.isPresent()) {
+        limitOptions.put(limit.get(), value(args, ++i, a));
+        continue;
+      }
       switch (a) {
         case "--socket" -> socket = Path.of(value(args, ++i, a));
         case "--trust" -> {
@@ -135,7 +147,15 @@ public final class BrokerMain {
     }
     Set<PosixFilePermission> socketMode = mode != null ? mode
         : rules.socketMode().orElse(AccessRules.mode("default", "0600"));
-    return new Broker.Settings(socket, trust.build(), connect, rules, socketMode, refusal, null);
+    BrokerLimits limits = rules.limits();
+    for (var e : limitOptions.entrySet()) {
+      try {
+        limits = e.getKey().apply(limits, e.getValue());
+      } catch (IllegalArgumentException bad) {
+        throw new UsageException("--" + bad.getMessage());
+      }
+    }
+    return new Broker.Settings(socket, trust.build(), connect, rules, socketMode, refusal, null, limits);
   }
 
   private static Set<PosixFilePermission> modeOption(String v) throws UsageException {

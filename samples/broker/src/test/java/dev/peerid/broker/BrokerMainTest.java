@@ -75,4 +75,20 @@ class BrokerMainTest {
     assertTrue(err().contains("either with --policy or in the config file"), err());
     assertTrue(Files.notExists(dir.resolve("s")), "nothing was started");
   }
+
+  @Test
+  void limitsComeFromTheConfigFileAndTheCommandLineWins() throws Exception {
+    Tools.requirePolicy();
+    Path config = dir.resolve("broker.conf");
+    Files.writeString(config, "max-stored-bytes 8MiB\nidle-timeout 30s\n");
+    Broker.Settings s = BrokerMain.parseServe(java.util.List.of("--socket", dir.resolve("s").toString(), "--config",
+        config.toString(), "--idle-timeout", "5s", "--header-timeout", "2s"), new PrintStream(err, true,
+        StandardCharsets.UTF_8));
+    assertEquals(new BrokerLimits(8L << 20, 1L << 20, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(2)),
+        s.limits());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--max-stored-bytes", "1TB"));
+    assertTrue(err().contains("--max-stored-bytes: expected a size such as 65536, 512KiB or 32MiB, got '1TB'"), err());
+    assertEquals(2, run("serve", "--socket", dir.resolve("s").toString(), "--header-timeout"));
+    assertTrue(err().contains("--header-timeout needs a value"), err());
+  }
 }

@@ -208,4 +208,28 @@ class BrokerTest {
       p.getOutputStream().close();
     }
   }
+
+  @Test
+  void aMessageLargerThanATopicMayHoldIs413AndAFullStoreIs507() throws Exception {
+    AccessRules rules = AccessRules.parse("test", "max-stored-bytes 40KiB\nmax-topic-bytes 24KiB");
+    try (Broker b = Broker.start(new Broker.Settings(socket, clients.trustStore(), Policy.parse("signed by \"vendor\""),
+        rules, AccessRules.mode("default", "0600"), true, null))) {
+      Path body = dir.resolve("body");
+      Files.writeString(body, "x".repeat(15_000));
+      Files.writeString(dir.resolve("big"), "\u0001".repeat(6_000)); // 36 000 bytes of JSON: more than a topic holds
+      String[] tooBig = curl(clients.signedCurl, "POST", "/topics/a", "@" + dir.resolve("big"));
+      assertEquals("413", tooBig[0], tooBig[1]);
+      assertTrue(tooBig[1].contains("more than a topic may hold"), tooBig[1]);
+      assertEquals("201", curl(clients.signedCurl, "POST", "/topics/a", "@" + body)[0]);
+      assertEquals("201", curl(clients.signedCurl, "POST", "/topics/a", "@" + body)[0], "the oldest of the topic goes");
+      assertEquals("201", curl(clients.signedCurl, "POST", "/topics/b", "@" + body)[0]);
+      String[] full = curl(clients.signedCurl, "POST", "/topics/c", "@" + body);
+      assertEquals("507", full[0], full[1]);
+      assertTrue(full[1].contains("the broker's message store is full"), full[1]);
+      String[] a = curl(clients.signedCurl, "GET", "/topics/a", null);
+      assertEquals("200", a[0]);
+      assertEquals(1, a[1].split("\"seq\":", -1).length - 1, "one message left in topic a: " + a[1].length());
+      assertEquals("200", curl(clients.signedCurl, "GET", "/whoami", null)[0], "others are still served");
+    }
+  }
 }
