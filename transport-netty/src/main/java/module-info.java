@@ -8,6 +8,9 @@ module dev.peerid.netty {
   requires io.netty.buffer;
   requires io.netty.common;
   requires io.netty.transport.unix.common;
+  requires io.netty.transport.classes.epoll;
+  requires io.netty.transport.classes.kqueue;
+  requires io.netty.handler;
   requires static org.newsclub.net.unix;
   // only for NioDomainSocketChannel (JdkChannelHandles), through the Linux backend's JdkChannels
   requires static dev.peerid.linux;
