@@ -28,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Decides whether a peer may talk to this server: identifies it through the platform backend,
@@ -57,6 +58,7 @@ public final class PeerVerifier implements AutoCloseable {
   private final ExecutorService ownedExecutor;
   private final VerificationCache cache;
   private final VerificationContext context;
+  private final Decisions decisions;
 
   private PeerVerifier(Builder b) {
     this.trust = Objects.requireNonNull(b.trust, "trustStore is required (an empty one trusts nobody)");
@@ -75,6 +77,7 @@ public final class PeerVerifier implements AutoCloseable {
     }
     this.cache = new VerificationCache(b.cacheSize);
     this.context = new VerificationContext(trust, b.maxFileSize, policy.needsSha256());
+    this.decisions = new Decisions(b.onVerdict);
   }
 
   public static Builder builder() {
@@ -134,12 +137,19 @@ public final class PeerVerifier implements AutoCloseable {
   /** Verifies and keeps the peer pinned for {@link PeerSession#revalidate()}; close the session. */
   public PeerSession open(PeerHandle handle) {
     Objects.requireNonNull(handle, "handle");
+    Decisions.Decision d = decisions.begin(VerdictEvent.PEER);
+    PeerSession session = decide(handle, d);
+    decisions.made(d, session.verdict());
+    return session;
+  }
+
+  private PeerSession decide(PeerHandle handle, Decisions.Decision d) {
     PeerSession refused = refusal(handle);
     if (refused != null) {
       return refused;
     }
     try {
-      return attachAndVerify(handle, Runnable::run).join();
+      return attachAndVerify(handle, Runnable::run, d).join();
     } catch (CompletionException e) {
       return new PeerSession(Verdict.deny(null, "internal error while verifying the peer: " + e.getCause()), null);
     }
@@ -155,6 +165,15 @@ public final class PeerVerifier implements AutoCloseable {
    */
   public CompletableFuture<PeerSession> openAsync(PeerHandle handle) {
     Objects.requireNonNull(handle, "handle");
+    Decisions.Decision d = decisions.begin(VerdictEvent.PEER);
+    return decideAsync(handle, d).whenComplete((session, error) -> {
+      if (session != null) {
+        decisions.madeAsync(d, session.verdict());
+      }
+    });
+  }
+
+  private CompletableFuture<PeerSession> decideAsync(PeerHandle handle, Decisions.Decision d) {
     PeerSession refused = refusal(handle);
     if (refused != null) {
       return CompletableFuture.completedFuture(refused);
@@ -168,11 +187,11 @@ public final class PeerVerifier implements AutoCloseable {
       return CompletableFuture.completedFuture(cannotIdentify(e.toString()));
     }
     if (known.isPresent()) {
-      return verifyAttached(known.get(), executor);
+      return verifyAttached(known.get(), executor, d);
     }
     try {
       // already on a worker: the file, if it needs verifying, is verified there too
-      return CompletableFuture.supplyAsync(() -> attachAndVerify(handle, Runnable::run), executor)
+      return CompletableFuture.supplyAsync(() -> attachAndVerify(handle, Runnable::run, d), executor)
           .thenCompose(f -> f);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(new PeerSession(Verdict.deny(null, BUSY), null));
@@ -180,7 +199,7 @@ public final class PeerVerifier implements AutoCloseable {
   }
 
   /** Identifies the peer in full on this thread (the handle was accepted), then verifies it. */
-  private CompletableFuture<PeerSession> attachAndVerify(PeerHandle handle, Executor work) {
+  private CompletableFuture<PeerSession> attachAndVerify(PeerHandle handle, Executor work, Decisions.Decision d) {
     PeerProcess process;
     try {
       process = backend.attach(handle);
@@ -189,7 +208,7 @@ public final class PeerVerifier implements AutoCloseable {
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(cannotIdentify(e.toString()));
     }
-    return verifyAttached(process, work);
+    return verifyAttached(process, work, d);
   }
 
   /** A denial when no backend can take this handle here; null when one can. */
@@ -213,10 +232,11 @@ public final class PeerVerifier implements AutoCloseable {
     return new PeerSession(Verdict.deny(null, "cannot identify the peer: " + why), null);
   }
 
-  private CompletableFuture<PeerSession> verifyAttached(PeerProcess process, Executor work) {
+  private CompletableFuture<PeerSession> verifyAttached(PeerProcess process, Executor work, Decisions.Decision d) {
     FileIdentity key = process.executable().identity();
     VerifiedExecutable cached = cache.getIfDone(key);
     if (cached != null) {
+      d.cacheHit();
       // nothing ran between the attach and now: its facts are as fresh as a re-check would make them
       return CompletableFuture.completedFuture(identify(process, cached));
     }
@@ -301,8 +321,9 @@ public final class PeerVerifier implements AutoCloseable {
    * {@link IOException} when the file cannot be read.
    */
   public Verdict verifyFile(Path file) throws IOException {
+    Decisions.Decision d = decisions.begin(VerdictEvent.FILE);
     PeerIdentity identity = identifyFile(file);
-    return evaluate(identity);
+    return decisions.made(d, evaluate(identity));
   }
 
   /**
@@ -312,15 +333,16 @@ public final class PeerVerifier implements AutoCloseable {
    */
   public Verdict verifyFile(Path file, String architecture) throws IOException {
     Objects.requireNonNull(architecture, "architecture");
+    Decisions.Decision d = decisions.begin(VerdictEvent.FILE);
     PeerIdentity identity = identifyFile(file);
     Optional<CodeSignature> slice = identity.signature().slice(architecture);
     if (slice.isEmpty()) {
       List<String> present = identity.signature().slices().stream().map(CodeSignature.Slice::architecture).toList();
-      return Verdict.deny(identity, "the file has no " + architecture + " slice ("
+      return decisions.made(d, Verdict.deny(identity, "the file has no " + architecture + " slice ("
           + (present.isEmpty() ? SignatureFacts.kind(identity.signature()) + ", not a Mach-O file with slices"
-              : "its slices: " + String.join(", ", present)) + ")");
+              : "its slices: " + String.join(", ", present)) + ")"));
     }
-    return evaluate(identity.withSignature(slice.get()));
+    return decisions.made(d, evaluate(identity.withSignature(slice.get())));
   }
 
   /** The identity of a file checked on its own, without applying the policy. */
@@ -380,6 +402,7 @@ public final class PeerVerifier implements AutoCloseable {
     if (ownsBackend && backend != null) {
       backend.close();
     }
+    decisions.close();
   }
 
   private static PeerBackend defaultBackend() {
@@ -446,6 +469,7 @@ public final class PeerVerifier implements AutoCloseable {
     private int queueLimit = 1024;
     private int cacheSize = 4096;
     private long maxFileSize = VerificationContext.DEFAULT_MAX_FILE_SIZE;
+    private Consumer<Verdict> onVerdict;
 
     private Builder() {}
 
@@ -512,6 +536,19 @@ public final class PeerVerifier implements AutoCloseable {
         throw new IllegalArgumentException("maxFileSize must be > 0");
       }
       this.maxFileSize = bytes;
+      return this;
+    }
+
+    /**
+     * Calls {@code listener} once per decision ({@code open}, {@code verify}, {@code authenticate},
+     * their async forms, {@code verifyFile}), e.g. to write an audit log. The blocking forms call
+     * it on the caller's thread before they return; the async forms on a peerid thread, in the
+     * order of the decisions, never on the thread that asked (an event loop). Should the listener
+     * fall 8192 verdicts behind, the deciding thread runs it: verdicts are delayed, never lost. A
+     * listener that throws is logged; the decision stands.
+     */
+    public Builder onVerdict(Consumer<Verdict> listener) {
+      this.onVerdict = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

@@ -219,7 +219,7 @@ final class AttackKit {
   }
 
   static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
+    return Tools.root();
   }
 
   /** Lets the attacker (another user) connect to the server's socket and write in its directory. */

@@ -45,7 +45,7 @@ class AttackRevocationTest {
         "-days", "2", "-subj", "/CN=vendor with its own SKI",
         "-addext", "subjectKeyIdentifier=00112233445566778899aabbccddeeff" + OTHER_ID));
     Path signed = Files.copy(Tools.require("true"), dir.resolve("signed"));
-    Tools.run(command(Tools.require("evmctl"), "ima_sign", "--sigfile", "-k", key, "-a", "sha256", signed));
+    Tools.evmctlSidecar(command(Tools.require("evmctl"), "ima_sign", "--sigfile", "-k", key, "-a", "sha256", signed), signed);
     sidecar = Files.readAllBytes(Path.of(signed + ".sig"));
     // a plain copy: evmctl run as root also writes security.ima, which would win over the sidecar
     program = Files.copy(signed, dir.resolve("client"));

@@ -27,8 +27,9 @@ final class ImaTestKeys {
     return new ImaTestKeys(key, pem, der);
   }
 
-  /** Signs into security.ima (needs root or CAP_SYS_ADMIN, as in CI). */
+  /** Signs into security.ima (needs root or CAP_SYS_ADMIN, as in CI; skipped for other users). */
   void sign(Path file) throws IOException, InterruptedException {
+    Tools.requireRoot("writing security.ima");
     Path evmctl = Tools.require("evmctl");
     Tools.run(List.of(evmctl.toString(), "ima_sign", "-k", key.toString(), "-a", "sha256", file.toString()));
   }
@@ -36,6 +37,7 @@ final class ImaTestKeys {
   /** Signs into the FILE.sig sidecar (no privilege needed). */
   void signSidecar(Path file) throws IOException, InterruptedException {
     Path evmctl = Tools.require("evmctl");
-    Tools.run(List.of(evmctl.toString(), "ima_sign", "--sigfile", "-k", key.toString(), "-a", "sha256", file.toString()));
+    Tools.evmctlSidecar(List.of(evmctl.toString(), "ima_sign", "--sigfile", "-k", key.toString(), "-a", "sha256",
+        file.toString()), file);
   }
 }

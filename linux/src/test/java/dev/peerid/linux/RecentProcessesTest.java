@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.peerid.FileIdentity;
 import dev.peerid.PeerHandle;
@@ -400,7 +399,7 @@ class RecentProcessesTest {
 
   @Test
   void processThatDroppedItsIdsHasItsNewIdsAndGroupsOnTheNextConnection() throws Exception {
-    assumeTrue(AttackKit.isRoot(), "dropping to nobody needs root (as in CI)");
+    Tools.requireRoot("dropping to nobody");
     CountingLinuxLibc libc = new CountingLinuxLibc();
     LinuxPeerBackend backend = backend(libc, LONG);
     List<String> cmd = command(Tools.require("setpriv"), "--groups=100,200", client, live.socketPath);

@@ -2,7 +2,6 @@ package dev.peerid.linux;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -34,7 +33,7 @@ class UnprivilegedServerTest {
 
   @Test
   void serverWithoutPtraceAccessToThePeerSaysWhatItNeeds() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to start a server as nobody");
+    Tools.requireRoot("starting a server as nobody");
     Path setpriv = Tools.require("setpriv");
     // a world-readable copy of the class path: the local Maven repository usually is not
     Path dir = Path.of("target", "unprivileged-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();

@@ -6,6 +6,7 @@ import dev.peerid.Policy;
 import dev.peerid.PolicyParseException;
 import dev.peerid.TrustStore;
 import dev.peerid.Verdict;
+import dev.peerid.VerdictJson;
 import dev.peerid.linux.LinuxPeerBackend;
 import dev.peerid.spi.PeerProcess;
 import java.io.File;
@@ -19,6 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordingFile;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -88,13 +91,36 @@ public final class CachedPeerVerifyBenchmark {
     rows.add(measure("PeerVerifier.verify, warm cache, every peer read in full", iterations, () -> full.verify(handle)));
     Row fullRow = rows.get(rows.size() - 1);
     rows.add(measure("PeerVerifier.verify, warm cache (default)", iterations, () -> verifier.verify(handle)));
+    Row last = rows.get(rows.size() - 1);
+    // the audit path: a listener that renders each verdict as its JSON line, then also a JFR recording
+    long[] auditBytes = new long[1];
+    PeerVerifier audited = PeerVerifier.builder().trustStore(TrustStore.empty())
+        .policy(Policy.parse("signed or not signed")).backend(backend)
+        .onVerdict(v -> auditBytes[0] += VerdictJson.toJson(v).length()).build();
+    audited.verify(handle);
+    rows.add(measure("  the same, onVerdict listener writing VerdictJson", iterations, () -> audited.verify(handle)));
+    Path jfr = Files.createTempFile("peerid-bench", ".jfr");
+    try (Recording recording = new Recording()) {
+      recording.enable("dev.peerid.Verdict");
+      recording.setToDisk(true);
+      recording.setDestination(jfr);
+      recording.start();
+      rows.add(measure("  the same, listener + JFR recording dev.peerid.Verdict", iterations,
+          () -> audited.verify(handle)));
+      recording.stop();
+    }
+    long events = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().equals("dev.peerid.Verdict")).count();
+    Files.deleteIfExists(jfr);
+    rows.add(measure("PeerVerifier.verify, warm cache (default), again", iterations, () -> verifier.verify(handle)));
+    System.out.printf(Locale.ROOT, "audit: %d JSON bytes written by the listener, %d JFR events recorded%n",
+        auditBytes[0], events);
     Row base = rows.get(0);
     System.out.printf(Locale.ROOT, "%-62s %10s %10s %10s %8s%n", "", "median µs", "p99 µs", "mean µs", "× base");
     for (Row r : rows) {
       System.out.printf(Locale.ROOT, "%-62s %10.2f %10.2f %10.2f %8.1f%n", r.name, r.median / 1e3, r.p99 / 1e3,
           r.mean / 1e3, r.median / base.median);
     }
-    Row last = rows.get(rows.size() - 1);
     System.out.printf(Locale.ROOT, "goal: median < 20 µs for a cached verification: %s (%.2f µs; %.2f µs when every "
         + "peer is read in full)%n", last.median < 20_000 && fullRow.median < 20_000 ? "met" : "NOT met",
         last.median / 1e3, fullRow.median / 1e3);

@@ -82,19 +82,31 @@ public final class Tools {
     require(policy, "the policy language");
   }
 
-  /** Runs a command to completion; fails the test with its output when it exits non-zero. */
-  public static String run(List<String> command) throws IOException, InterruptedException {
+  public record Result(int status, String output) {}
+
+  /** Runs a command to completion; its exit status and its output (stdout and stderr together). */
+  public static Result exec(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("timed out: " + command);
     }
-    String text = new String(out, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      fail(command + " exited " + p.exitValue() + ": " + text);
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** Runs a command to completion; fails the test with its output when it exits non-zero. */
+  public static String run(List<String> command) throws IOException, InterruptedException {
+    Result r = exec(command);
+    if (r.status() != 0) {
+      fail(command + " exited " + r.status() + ": " + r.output());
     }
-    return text;
+    return r.output();
+  }
+
+  /** True when this JVM runs as root (it may write security.ima). */
+  public static boolean root() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
   }
 
   /** Runs a command to completion (at most 3 minutes) and returns its output, whatever its exit status. */

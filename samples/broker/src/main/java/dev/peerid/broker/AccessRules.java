@@ -27,6 +27,7 @@ import java.util.Set;
  * topic publish alerts  signed by "vendor" and uid = 0   # per topic: publish or read
  * topic read    alerts  signed
  * socket-mode 0660                                    # permissions of the socket file
+ * audit /var/log/broker/verdicts.jsonl                # one JSON line per connection's verdict
  * max-stored-bytes 32MiB                              # limits (see BrokerLimits), each at most once
  * max-topic-bytes 1MiB
  * idle-timeout 60s
@@ -51,6 +52,7 @@ final class AccessRules {
   private final Map<String, Policy> publish = new HashMap<>();
   private final Map<String, Policy> read = new HashMap<>();
   private Set<PosixFilePermission> socketMode;
+  private Path audit;
   private BrokerLimits limits = BrokerLimits.DEFAULTS;
   private final Set<BrokerLimits.Option> limitsSet = java.util.EnumSet.noneOf(BrokerLimits.Option.class);
 
@@ -72,6 +74,11 @@ final class AccessRules {
 
   Optional<Set<PosixFilePermission>> socketMode() {
     return Optional.ofNullable(socketMode);
+  }
+
+  /** The file that gets one JSON line (VerdictJson) per connection's verdict. */
+  Optional<Path> audit() {
+    return Optional.ofNullable(audit);
   }
 
   /** The limits the file sets, the defaults for the others. */
@@ -135,9 +142,15 @@ final class AccessRules {
           }
           rules.socketMode = mode(where, words[1]);
         }
+        case "audit" -> {
+          if (rules.audit != null || line.length() == "audit".length()) {
+            throw new ConfigException(where + ": expected one 'audit FILE'");
+          }
+          rules.audit = Path.of(line.substring("audit".length()).strip());
+        }
         default -> {
           BrokerLimits.Option option = BrokerLimits.Option.named(words[0]).orElseThrow(() -> new ConfigException(
-              where + ": unknown rule '" + words[0] + "' (expected connect, route, topic, socket-mode, "
+              where + ": unknown rule '" + words[0] + "' (expected connect, route, topic, socket-mode, audit, "
                   + "max-stored-bytes, max-topic-bytes, idle-timeout or header-timeout)"));
           if (words.length != 2) {
             throw new ConfigException(where + ": expected '" + option.word + " VALUE'");

@@ -58,6 +58,7 @@ final class Broker implements AutoCloseable {
 
   private final Path socket;
   private final PeerVerifier verifier;
+  private final AuditLog auditLog;
   private final EventLoopGroup group;
   private final Channel server;
   private volatile boolean closed;
@@ -86,7 +87,12 @@ final class Broker implements AutoCloseable {
   private Broker(Settings s) throws IOException, InterruptedException {
     this.socket = s.socket().toAbsolutePath();
     clearStaleSocket(socket);
-    this.verifier = PeerVerifier.builder().trustStore(s.trust()).policy(s.connect()).build();
+    this.auditLog = s.rules().audit().isPresent() ? AuditLog.open(s.rules().audit().get()) : null;
+    PeerVerifier.Builder vb = PeerVerifier.builder().trustStore(s.trust()).policy(s.connect());
+    if (auditLog != null) {
+      vb.onVerdict(auditLog::write);
+    }
+    this.verifier = vb.build();
     PeerAuthentication.Builder ab = PeerAuthentication.builder(verifier).timeout(Duration.ofSeconds(10));
     if (s.refusal()) {
       ab.responder(DenialResponder.text(Broker::refusal));
@@ -148,6 +154,9 @@ final class Broker implements AutoCloseable {
       }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       verifier.close();
+      if (auditLog != null) {
+        auditLog.close();
+      }
       Files.deleteIfExists(temp);
       throw e;
     }
@@ -178,6 +187,9 @@ final class Broker implements AutoCloseable {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     } finally {
       verifier.close();
+      if (auditLog != null) {
+        auditLog.close();
+      }
       try {
         Files.deleteIfExists(socket);
       } catch (IOException e) {

@@ -32,7 +32,7 @@ class AccessRulesTest {
 
   @Test
   void namesTheLineOfEveryMistake() {
-    assertEquals("cfg line 2: unknown rule 'listen' (expected connect, route, topic, socket-mode, "
+    assertEquals("cfg line 2: unknown rule 'listen' (expected connect, route, topic, socket-mode, audit, "
         + "max-stored-bytes, max-topic-bytes, idle-timeout or header-timeout)",
         assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("cfg", "\nlisten here")).getMessage());
     assertEquals("cfg line 1: socket mode must be octal like 0600, got '0999'",

@@ -77,6 +77,29 @@ class BrokerTest {
   }
 
   @Test
+  void theAuditFileTheConfigNamesGetsOneJsonLinePerConnection() throws Exception {
+    Path audit = dir.resolve("audit.jsonl");
+    String[] allowed;
+    String[] denied;
+    try (Broker b = start("audit " + audit + "\n")) {
+      allowed = curl(clients.signedCurl, "GET", "/whoami", null);
+      denied = curl(clients.unsignedCurl, "GET", "/whoami", null);
+      assertEquals("200", allowed[0], allowed[1]);
+      assertEquals("403", denied[0], denied[1]);
+    }
+    List<String> lines = Files.readAllLines(audit);
+    assertEquals(2, lines.size(), lines.toString());
+    assertTrue(lines.get(0).startsWith("{\"path\":\"" + clients.signedCurl.toRealPath() + "\",\"pid\":" + allowed[2] + ","),
+        lines.get(0));
+    assertTrue(lines.get(0).contains("\"decision\":\"allow\""), lines.get(0));
+    assertTrue(lines.get(1).contains("\"pid\":" + denied[2] + ","), lines.get(1));
+    assertTrue(lines.get(1).contains("\"decision\":\"deny\""), lines.get(1));
+    assertTrue(lines.get(1).matches(".*\"reasons\":\\[\"[^\"]+.*"), lines.get(1));
+    assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("test", "audit\n"));
+    assertThrows(AccessRules.ConfigException.class, () -> AccessRules.parse("test", "audit a\naudit b\n"));
+  }
+
+  @Test
   void anUnsignedCopyIsRefusedWithReasonsAndNeverGetsA200() throws Exception {
     try (Broker b = start(null)) {
       String[] r = curl(clients.unsignedCurl, "GET", "/whoami", null);

@@ -36,10 +36,7 @@ class PeeridCliIT {
   private Path signedCopy(String name, String... evmctlOptions) throws Exception {
     Path file = dir.resolve(name);
     Files.copy(Path.of("/bin/true"), file, StandardCopyOption.REPLACE_EXISTING);
-    List<String> cmd = new java.util.ArrayList<>(List.of("evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256"));
-    cmd.addAll(List.of(evmctlOptions));
-    cmd.add(name);
-    Tools.ok(dir, cmd.toArray(String[]::new));
+    Tools.evmctlSign(dir, "vendor.key", name, evmctlOptions);
     return file;
   }
 
@@ -114,6 +111,7 @@ class PeeridCliIT {
     assertEquals(1, tampered.status());
     assertTrue(tampered.out().contains("\"status\":\"invalid\""), tampered.out());
 
+    Tools.requireRoot("writing a garbage security.ima");
     Path garbage = dir.resolve("garbage");
     Files.copy(Path.of("/bin/true"), garbage);
     Tools.ok(dir, "setfattr", "-n", "security.ima", "-v", "0x0302040000", "garbage");
@@ -146,6 +144,7 @@ class PeeridCliIT {
 
   @Test
   void signedByPeeridVerifiesWithEvmctlInBothStorages() throws Exception {
+    Tools.requireRoot("peerid sign into security.ima");
     Path xattr = dir.resolve("x");
     Path sidecar = dir.resolve("s");
     Files.copy(Path.of("/bin/true"), xattr);
@@ -186,7 +185,7 @@ class PeeridCliIT {
   void inspectStrictSeesCodeModifiedInMemory() throws Exception {
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
-    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Tools.evmctlSign(dir, "vendor.key", "sleeper");
     Process p = new ProcessBuilder(sleeper.toString(), "60").start();
     try {
       String pid = Long.toString(p.pid());
@@ -211,7 +210,7 @@ class PeeridCliIT {
     Tools.require("unshare");
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
-    Tools.ok(dir, "evmctl", "ima_sign", "--sigfile", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Tools.evmctlSign(dir, "vendor.key", "sleeper", "--sigfile");
     Process p = new ProcessBuilder("unshare", "-U", "-r", sleeper.toString(), "60").start();
     try {
       Path exe = Path.of("/proc", Long.toString(p.pid()), "exe");
@@ -239,7 +238,7 @@ class PeeridCliIT {
   void inspectIdentifiesARunningSignedProcessByPid() throws Exception {
     Path sleeper = dir.resolve("sleeper");
     Files.copy(Path.of("/bin/sleep"), sleeper);
-    Tools.ok(dir, "evmctl", "ima_sign", "-k", "vendor.key", "-a", "sha256", "sleeper");
+    Tools.evmctlSign(dir, "vendor.key", "sleeper");
     Process p = new ProcessBuilder(sleeper.toString(), "60").start();
     try {
       Tools.Result r = Tools.peerid(dir, "inspect", "--trust", cert.toString(), "--json", Long.toString(p.pid()));
@@ -285,6 +284,130 @@ class PeeridCliIT {
     Tools.Result bad = Tools.peerid(dir, "verify", "--trust", signer.toString(), "--json", tampered.toString());
     assertEquals(1, bad.status(), bad.out() + bad.err());
     assertTrue(bad.out().contains("\"status\":\"invalid\""), bad.out());
+  }
+
+  @Test
+  void helpOnTheToolAndEachVerbExitsZeroAndListsTheExitStatuses() throws Exception {
+    for (String[] args : List.of(new String[] {"--help"}, new String[] {"verify", "--help"},
+        new String[] {"inspect", "--help"}, new String[] {"sign", "--help"}, new String[] {"display", "--help"},
+        new String[] {"completion", "--help"}, new String[] {"help", "verify"})) {
+      Tools.Result r = Tools.peerid(dir, args);
+      assertEquals(0, r.status(), String.join(" ", args) + ": " + r.out() + r.err());
+      assertTrue(r.out().startsWith("Usage: peerid"), r.out());
+    }
+    Tools.Result top = Tools.peerid(dir, "--help");
+    for (String verb : List.of("verify", "inspect", "sign", "display", "completion")) {
+      assertTrue(top.out().contains("  " + verb + " "), verb + " in " + top.out());
+    }
+    assertTrue(top.out().contains("Exit status:"), top.out());
+    Tools.Result verify = Tools.peerid(dir, "verify", "--help");
+    for (String option : List.of("--trust", "--revoke", "--policy", "--json")) {
+      assertTrue(verify.out().contains(option), option + " in " + verify.out());
+    }
+    assertTrue(verify.out().matches("(?s).*Exit status:\\s+0\\s+every file allowed\\s+1\\s+.*denied\\s+2\\s+.*"),
+        verify.out());
+    assertTrue(Tools.peerid(dir, "inspect", "--help").out().contains("--strict"));
+    assertTrue(Tools.peerid(dir, "sign", "--help").out().contains("--sidecar"));
+  }
+
+  @Test
+  void versionNamesTheProjectVersionAndTheJdk() throws Exception {
+    Tools.Result r = Tools.peerid(dir, "--version");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().matches("(?s)peerid \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\n.*"), r.out());
+    assertTrue(r.out().contains("JDK " + System.getProperty("java.version")), r.out());
+    assertEquals(r.out(), Tools.peerid(dir, "verify", "--version").out());
+  }
+
+  @Test
+  void usageErrorsSayWhatWasWrongAndWhereToLook() throws Exception {
+    Tools.Result none = Tools.peerid(dir);
+    assertEquals(2, none.status());
+    assertTrue(none.err().contains("Usage: peerid"), none.err());
+    Tools.Result unknown = Tools.peerid(dir, "frobnicate");
+    assertEquals(2, unknown.status());
+    assertTrue(unknown.err().contains("unknown command 'frobnicate'"), unknown.err());
+    Tools.Result option = Tools.peerid(dir, "verify", "--bogus", "/bin/true");
+    assertEquals(2, option.status());
+    assertTrue(option.err().contains("Unknown option: '--bogus'"), option.err());
+    assertTrue(option.err().contains("peerid verify --help"), option.err());
+    Tools.Result missing = Tools.peerid(dir, "verify");
+    assertTrue(missing.err().contains("FILE"), missing.err());
+    Tools.Result key = Tools.peerid(dir, "sign", "/bin/true");
+    assertEquals(2, key.status());
+    assertTrue(key.err().contains("--key"), key.err());
+    Tools.Result twice = Tools.peerid(dir, "verify", "--policy", "signed", "--policy=signed", "/bin/true");
+    assertEquals(2, twice.status());
+    assertTrue(twice.err().contains("--policy"), twice.err());
+    assertFalse((none.err() + unknown.err() + option.err() + key.err()).contains("\tat "), "no stack traces");
+  }
+
+  @Test
+  void completionScriptCompletesEveryVerbForBashAndZsh() throws Exception {
+    Tools.Result bash = Tools.peerid(dir, "completion");
+    assertEquals(0, bash.status(), bash.err());
+    assertTrue(bash.out().startsWith("#!/usr/bin/env bash"), bash.out());
+    assertTrue(bash.out().contains("complete -F"), "registers a completion function");
+    for (String word : List.of("verify", "inspect", "sign", "display", "--trust", "--strict", "--sidecar")) {
+      assertTrue(bash.out().contains(word), word);
+    }
+    Tools.Result zsh = Tools.peerid(dir, "completion", "zsh");
+    assertEquals(0, zsh.status(), zsh.err());
+    assertTrue(zsh.out().contains("bashcompinit"), "zsh loads it through bashcompinit");
+    assertEquals(2, Tools.peerid(dir, "completion", "fish").status());
+    Path script = dir.resolve("peerid-completion.bash");
+    Files.writeString(script, bash.out());
+    String words = Tools.ok(dir, "bash", "-c", "source " + script
+        + "; COMP_WORDS=(peerid ver); COMP_CWORD=1; COMP_LINE='peerid ver'; COMP_POINT=10; "
+        + "_complete_peerid; echo \"${COMPREPLY[@]}\"").strip();
+    assertEquals("verify", words);
+  }
+
+  @Test
+  void displayShowsTheAuthenticodeSignersCertificateWithoutAVerdict() throws Exception {
+    Path efi = DEBIAN.resolve("fbx64.efi.signed").toAbsolutePath();
+    Tools.Result r = Tools.peerid(dir, "display", "--json", efi.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    String line = r.out().strip();
+    assertTrue(line.contains("\"format\":\"authenticode\""), line);
+    assertTrue(line.contains("\"signed\":true"), line);
+    assertTrue(line.contains("\"subject\":\"CN=Debian Secure Boot Signer 2022 - shim\""), line);
+    assertTrue(line.contains("\"issuer\":\"CN=Debian Secure Boot CA\""), line);
+    java.security.cert.X509Certificate leaf;
+    try (var in = Files.newInputStream(DEBIAN.resolve("debian-secure-boot-signer-2022-shim.pem"))) {
+      leaf = (java.security.cert.X509Certificate)
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded()));
+    assertTrue(line.contains("\"sha256\":\"" + sha256 + "\""), line);
+    assertTrue(line.contains("\"notAfter\":\"" + leaf.getNotAfter().toInstant() + "\""), line);
+    assertTrue(line.contains("\"digest\":{\"algorithm\":\"sha256\""), line);
+    for (String verdictField : List.of("\"decision\"", "\"status\"", "\"trustName\"", "\"reasons\"")) {
+      assertFalse(line.contains(verdictField), "no verdict: " + line);
+    }
+    Tools.Result text = Tools.peerid(dir, "display", efi.toString());
+    assertEquals(0, text.status());
+    assertTrue(text.out().contains("sha256: " + sha256), text.out());
+    assertFalse(text.out().contains("ALLOW") || text.out().contains("DENY"), text.out());
+  }
+
+  @Test
+  void displayShowsAnImaSignaturesKeyIdAndAlgorithmAndSaysWhenThereIsNone() throws Exception {
+    Path file = signedCopy("client", "--sigfile");
+    Tools.Result trusted = Tools.peerid(dir, "verify", "--trust", cert.toString(), "--json", file.toString());
+    Matcher m = KEY_ID.matcher(trusted.out());
+    assertTrue(m.find(), trusted.out());
+    Path plain = dir.resolve("plain");
+    Files.copy(Path.of("/bin/true"), plain);
+    Tools.Result r = Tools.peerid(dir, "display", "--json", file.toString(), plain.toString());
+    assertEquals(1, r.status(), "one of the two carries no signature: " + r.out() + r.err());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(2, lines.length, r.out());
+    assertTrue(lines[0].contains("\"format\":\"ima\",\"signed\":true"), lines[0]);
+    assertTrue(lines[0].contains("\"keyId\":\"" + m.group(1) + "\""), lines[0]);
+    assertTrue(lines[0].contains("\"hashAlgorithm\":\"sha256\""), lines[0]);
+    assertTrue(lines[1].contains("\"signed\":false"), lines[1]);
+    assertEquals(2, Tools.peerid(dir, "display", dir.resolve("nope").toString()).status());
   }
 
   private static final Path ANCHORS = Path.of("..", "..", "windows", "src", "test", "resources", "dev", "peerid",
