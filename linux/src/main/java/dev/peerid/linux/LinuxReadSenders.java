@@ -73,7 +73,11 @@ final class LinuxReadSenders implements ReadSenders {
       // writer was recorded; taken as the connecting process's, and only before any labelled data
       return answers[0];
     }
-    unlabelledFirstBytes = false;
+    if (pid != pids[0]) {
+      // the verified process's own data labelled before the accept (the kernel labels what waits for
+      // an accept) may come before an unlabelled chunk it wrote after it; anyone else's ends the grace
+      unlabelledFirstBytes = false;
+    }
     if (pid <= 0) {
       throw new PeerIdentificationException("the data next in the connection names no writer this process can see"
           + " (pid 0): it was written from a PID namespace this process cannot see, or before SO_PASSCRED was set"
