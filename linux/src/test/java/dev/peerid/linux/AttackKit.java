@@ -222,6 +222,21 @@ final class AttackKit {
     return Tools.root();
   }
 
+  /** A server socket the attacker (another user) may connect to, in a directory it may write. */
+  static LivePeers openLive() throws IOException {
+    LivePeers live = new LivePeers();
+    openUp(live);
+    return live;
+  }
+
+  /** The vendor's client ({@link #CLIENT_C}) in {@code live}'s {@code vendor/}, signed with {@code keys} (sidecar). */
+  static Path signedClient(LivePeers live, ImaTestKeys keys) throws Exception {
+    Path vendor = Files.createDirectory(live.dir.resolve("vendor"));
+    Path client = compile(vendor, "client", CLIENT_C);
+    keys.signSidecar(client);
+    return client;
+  }
+
   /** Lets the attacker (another user) connect to the server's socket and write in its directory. */
   static void openUp(LivePeers live) throws IOException {
     Files.setPosixFilePermissions(live.socketPath, PosixFilePermissions.fromString("rwxrwxrwx"));

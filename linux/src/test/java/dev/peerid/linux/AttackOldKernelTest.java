@@ -14,7 +14,6 @@ import dev.peerid.PeerVerifier;
 import dev.peerid.Policy;
 import dev.peerid.TrustStore;
 import dev.peerid.Verdict;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,17 +36,14 @@ class AttackOldKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    live = new LivePeers();
-    AttackKit.openUp(live);
+    live = AttackKit.openLive();
     keys = ImaTestKeys.create(live.dir);
     verifier = PeerVerifier.builder()
         .trustStore(TrustStore.builder().trust("vendor", keys.certPem).build())
         .policy(Policy.parse(AttackKit.POLICY))
         .backend(new LinuxPeerBackend(new KernelWithoutPeerPidfd(new JnaLinuxLibc())))
         .build();
-    Path vendor = Files.createDirectory(live.dir.resolve("vendor"));
-    client = AttackKit.compile(vendor, "client", AttackKit.CLIENT_C);
-    keys.signSidecar(client);
+    client = AttackKit.signedClient(live, keys);
   }
 
   @AfterEach

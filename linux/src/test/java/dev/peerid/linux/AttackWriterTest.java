@@ -41,14 +41,11 @@ class AttackWriterTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    live = new LivePeers();
-    AttackKit.openUp(live);
+    live = AttackKit.openLive();
     keys = ImaTestKeys.create(live.dir);
     verifier = AttackKit.verifier(keys, AttackKit.POLICY);
     live.labelWriters(verifier);
-    Path vendor = Files.createDirectory(live.dir.resolve("vendor"));
-    client = AttackKit.compile(vendor, "client", AttackKit.CLIENT_C);
-    keys.signSidecar(client);
+    client = AttackKit.signedClient(live, keys);
   }
 
   @AfterEach
